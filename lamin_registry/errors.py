@@ -1,0 +1,62 @@
+"""The error classes of lamin_registry.
+
+Every mistake a user can make (a bad field, a bad value, a duplicate, a missing row, a
+forbidden write) surfaces as one of these classes, never as a raw driver or SQLAlchemy error.
+All derive from :class:`LaminRegistryError`, so ``except LaminRegistryError`` catches them all.
+"""
+
+from __future__ import annotations
+
+
+class LaminRegistryError(Exception):
+    """Base class of every error raised by lamin_registry."""
+
+
+class DoesNotExist(LaminRegistryError):
+    """No record matches the given id, uid or expressions."""
+
+
+class MultipleResultsFound(LaminRegistryError):
+    """More than one record matches where exactly one was expected."""
+
+
+class InvalidArgument(LaminRegistryError, ValueError):
+    """An argument is not understood: unknown field, unknown lookup, wrong value type."""
+
+
+class FieldValidationError(LaminRegistryError, TypeError):
+    """A constructor got unknown, positional or missing arguments, or an invalid field value."""
+
+
+class ValidationError(LaminRegistryError, ValueError):
+    """A value breaks a registry rule (uid length, synonym syntax or conflict, dtype)."""
+
+
+class NoWriteAccess(LaminRegistryError, PermissionError):
+    """The acting user may not create, change, move or delete this record."""
+
+
+class NoActiveSession(LaminRegistryError, RuntimeError):
+    """Record-level sugar was used outside ``with inst.session():``."""
+
+
+class SchemaOutOfDate(LaminRegistryError, RuntimeError):
+    """The database schema does not match this version of lamin_registry."""
+
+
+class IntegrityError(LaminRegistryError):
+    """A write would break a database constraint (uniqueness, a protected reference)."""
+
+
+__all__ = [
+    "DoesNotExist",
+    "FieldValidationError",
+    "IntegrityError",
+    "InvalidArgument",
+    "LaminRegistryError",
+    "MultipleResultsFound",
+    "NoActiveSession",
+    "NoWriteAccess",
+    "SchemaOutOfDate",
+    "ValidationError",
+]

@@ -1,0 +1,242 @@
+"""``lr.connect()`` and ``Instance``: the engine, the schema check, seeding, sessions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .dberrors import translated
+from .errors import InvalidArgument, LaminRegistryError, SchemaOutOfDate
+from .models.base import metadata
+from .models.core import Branch, Space, User
+from .repository import Repository
+
+DEFAULT_URL = "sqlite:///lamin_registry.db"
+URL_ENV = "LAMIN_REGISTRY_URL"
+USER_ENV = "LAMIN_REGISTRY_USER"
+
+BUILTIN_BRANCHES = [
+    (-1, "tttttttttttt", "trash", "The trash."),
+    (0, "aaaaaaaaaaaa", "archive", "The archive."),
+    (1, "mmmmmmmmmmmm", "main", "The main & default branch of the instance."),
+    (2, "llllllllllll", "locked", "Locked records: visible, editable by space admins only."),
+    (3, "pppppppppppp", "template", "Templates: hidden from queries and search."),
+]
+
+# Columns whose single-column index matches a large share of the rows. SQLite has no
+# statistics until ANALYZE runs, and without them it may prefer ``branch_id = 1`` over
+# ``name = ?``; a sqlite_stat1 row per such index tells it how unselective they are.
+LOW_SELECTIVITY = frozenset(
+    {
+        "branch_id",
+        "created_on_id",
+        "space_id",
+        "created_by_id",
+        "run_id",
+        "is_type",
+        "is_latest",
+        "_status_code",
+        "kind",
+        "storage_id",
+        "feature_id",
+        "transform_id",
+        "minimal_set",
+        "ordered_set",
+        "maximal_set",
+        "array_rank",
+        "array_size",
+        "type_id",
+    }
+)
+
+
+def configure_sqlite_engine(engine: sa.Engine) -> None:
+    """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
+
+    pysqlite's own transaction handling breaks SAVEPOINT (and so atomic bulk saves); the
+    documented SQLAlchemy recipe hands BEGIN to SQLAlchemy. Transactions start with
+    ``BEGIN IMMEDIATE``: a transaction that reads first and writes later could otherwise fail
+    at once with "database is locked" when another process committed in between (WAL
+    cannot upgrade a stale read snapshot), which the busy timeout does not cover. Other
+    processes keep reading while one writes.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
+    """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is)."""
+    try:
+        backend = sa.make_url(url).get_backend_name()
+    except sa.exc.ArgumentError as error:
+        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidArgument(f"lamin_registry supports SQLite and PostgreSQL, not {backend}")
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
+    if backend == "sqlite":
+        configure_sqlite_engine(engine)
+    return engine
+
+
+def seed(connection: sa.Connection, user: str) -> None:
+    """Insert the built-in rows if missing: space 1, the first user, branches -1..3."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        if session.get(User, 1) is None:
+            session.add(User(id=1, handle=user))
+        if session.get(Space, 1) is None:
+            session.add(
+                Space(
+                    id=1,
+                    uid="aaaaaaaaaaaa",
+                    name="all",
+                    description="Every team & user with access to the instance has access.",
+                )
+            )
+        session.flush()
+        for branch_id, uid, name, description in BUILTIN_BRANCHES:
+            if session.get(Branch, branch_id) is None:
+                session.add(
+                    Branch(
+                        id=branch_id, uid=uid, name=name, description=description, created_by_id=1
+                    )
+                )
+        session.flush()
+        if connection.dialect.name == "postgresql":
+            for table in ("lamindb_branch", "lamindb_space", "lamindb_user"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"GREATEST((SELECT max(id) FROM {table}), 1))"
+                )
+        session.commit()
+
+
+def seed_sqlite_statistics(connection: sa.Connection) -> None:
+    """Tell SQLite's planner that branch/space/flag indexes are unselective (see above)."""
+    connection.exec_driver_sql("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
+    existing = {
+        (tbl, idx)
+        for tbl, idx in connection.exec_driver_sql("SELECT tbl, idx FROM sqlite_stat1").all()
+    }
+    rows = []
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            names = [col.name for col in index.columns]
+            unselective = len(names) == 1 and names[0] in LOW_SELECTIVITY and not index.unique
+            if unselective and (table.name, index.name) not in existing:
+                rows.append((table.name, index.name, "1000000 250000"))
+    if rows:
+        connection.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+            rows,  # type: ignore[arg-type]
+        )
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+
+
+class Instance:
+    """A connected lamin_registry database: ``inst.session()`` opens a repository on it."""
+
+    def __init__(self, engine: sa.Engine, user: str) -> None:
+        self.engine = engine
+        self.user = user
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> sa.URL:
+        """The database URL (password hidden in ``str()``)."""
+        return self.engine.url
+
+    def __repr__(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        return f"Instance({url!r}, user={self.user!r})"
+
+    @contextmanager
+    def session(self, user: str | None = None) -> Iterator[Repository]:
+        """A repository over a new session: commits on success, rolls back on an exception.
+
+        Inside the block it is also the active repository for record-level sugar.
+        """
+        with self._sessions() as session:
+            repo = Repository(session, user=user or self.user)
+            with repo:
+                try:
+                    yield repo
+                except BaseException:
+                    session.rollback()
+                    raise
+                with translated("commit failed"):
+                    session.commit()
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def connect(
+    url: str | sa.URL | None = None,
+    *,
+    user: str | None = None,
+    migrate: bool = True,
+    **engine_kwargs: Any,
+) -> Instance:
+    """Connect to a lamin_registry database, creating or upgrading its schema.
+
+    ``url`` defaults to ``$LAMIN_REGISTRY_URL``, else ``sqlite:///lamin_registry.db``. With
+    ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading.
+    """
+    from . import migrate as migrations
+
+    url = url or os.environ.get(URL_ENV) or DEFAULT_URL
+    handle = user or os.environ.get(USER_ENV) or "anonymous"
+    engine = create_engine(url, **engine_kwargs)
+    try:
+        with engine.connect() as connection:
+            if migrate:
+                migrations.upgrade(connection)
+                connection.commit()
+            else:
+                current, head = migrations.current(connection), migrations.head()
+                if current != head:
+                    raise SchemaOutOfDate(
+                        f"The database schema is at revision {current!r}, this version of "
+                        f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
+                        "(or lr.migrate.upgrade(url), or connect with migrate=True)."
+                    )
+            seed(connection, handle)
+            if engine.dialect.name == "sqlite":
+                seed_sqlite_statistics(connection)
+                connection.commit()
+    except LaminRegistryError:
+        engine.dispose()
+        raise
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        raise InvalidArgument(f"Cannot connect to {url!s}: {error.orig}") from None
+    engine.dispose()  # new connections load the planner statistics
+    return Instance(engine, handle)

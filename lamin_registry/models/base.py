@@ -1,0 +1,418 @@
+"""The declarative base of every registry: metadata, naming convention, constructor, sugar.
+
+``BaseSQLRecord`` is the root (Space, User, Branch, link tables); ``SQLRecord`` adds the
+branch/space/lock/aux columns that every other registry carries. Models stay plain SQLAlchemy
+mapped classes: ``session.add(ULabel(name="x"))`` and ``select(ULabel)`` work as usual. The
+lamindb-style methods (``ULabel.filter(...)``, ``label.save()``) delegate to the active
+repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import sqlalchemy as sa
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
+from sqlalchemy.orm import backref as orm_backref
+
+from .._context import active_repository, current_repository
+from ..errors import FieldValidationError, ValidationError
+from ..uids import base62
+from .types import JSONType, fk
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..curation.results import InspectResult, SearchResult
+    from ..query.query import Query
+    from .core import Branch, Space
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+"""The one MetaData of lamin_registry; host applications keep their own."""
+
+
+@dataclass(slots=True)
+class _InitSpec:
+    """What a registry's constructor accepts and fills in, computed once per class."""
+
+    allowed: frozenset[str]
+    aliases: dict[str, str]
+    required: list[tuple[str, str | None]]  # (column key, relationship that can satisfy it)
+    scalar_defaults: list[tuple[str, Any]]
+    checks: dict[str, tuple[type | tuple[type, ...], int | None]] = field(default_factory=dict)
+
+
+_INIT_SPECS: dict[type, _InitSpec] = {}
+
+
+def _python_type(column: sa.Column[Any]) -> tuple[type | tuple[type, ...], int | None] | None:
+    """The Python type(s) a column accepts and its maximum string length, if it has one."""
+    col_type = column.type
+    if isinstance(col_type, sa.types.TypeDecorator):
+        col_type = col_type.impl_instance
+    if isinstance(col_type, sa.String):
+        return str, col_type.length
+    if isinstance(col_type, sa.Boolean):
+        return bool, None
+    if isinstance(col_type, sa.Integer):
+        return int, None
+    if isinstance(col_type, sa.Float | sa.Numeric):
+        return (int, float), None
+    if isinstance(col_type, sa.DateTime):
+        return dt.datetime, None
+    if isinstance(col_type, sa.Date):
+        return dt.date, None
+    return None
+
+
+def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
+    mapper = sa.inspect(cls)
+    allowed: set[str] = set()
+    checks: dict[str, tuple[type | tuple[type, ...], int | None]] = {}
+    fk_to_relationship: dict[str, str] = {}
+    for rel in mapper.relationships:
+        allowed.add(rel.key)
+        if rel.direction.name == "MANYTOONE":
+            for column in rel.local_columns:
+                fk_to_relationship.setdefault(column.key, rel.key)
+    required: list[tuple[str, str | None]] = []
+    scalar_defaults: list[tuple[str, Any]] = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        key = prop.key
+        if key.startswith("_") and key not in cls._init_private_fields:
+            continue
+        allowed.add(key)
+        if column.primary_key:
+            continue
+        check = _python_type(column)
+        if check is not None:
+            checks[key] = check
+        default = column.default
+        if key in cls._filled_on_save:
+            continue
+        if default is not None and getattr(default, "is_scalar", False):
+            scalar_defaults.append((key, default.arg))  # type: ignore[attr-defined]
+        elif (
+            not column.nullable
+            and default is None
+            and column.server_default is None
+            and key != "uid"
+        ):
+            required.append((key, fk_to_relationship.get(key)))
+    allowed.update(cls._init_aliases)
+    allowed.update(cls._init_extra)
+    allowed.discard("uid") if cls._uid_length == 0 else None
+    return _InitSpec(
+        allowed=frozenset(allowed),
+        aliases=dict(cls._init_aliases),
+        required=required,
+        scalar_defaults=scalar_defaults,
+        checks=checks,
+    )
+
+
+def _init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
+    spec = _INIT_SPECS.get(cls)
+    if spec is None:
+        spec = _INIT_SPECS[cls] = _build_init_spec(cls)
+    return spec
+
+
+def check_field_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
+    """Raise FieldValidationError when ``value`` cannot be stored in column ``key``."""
+    check = _init_spec(cls).checks.get(key)
+    if check is None or value is None:
+        return
+    expected, max_length = check
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        names = (
+            expected.__name__
+            if isinstance(expected, type)
+            else " or ".join(t.__name__ for t in expected)
+        )
+        raise FieldValidationError(
+            f"{cls.__name__}.{key} expects {names}, got {type(value).__name__}: {value!r}"
+        )
+    if max_length is not None and len(value) > max_length:
+        raise FieldValidationError(
+            f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
+        )
+
+
+class BaseSQLRecord(DeclarativeBase):
+    """Root of every lamin_registry model (no branch, space or lock columns).
+
+    Subclasses declare columns with ``Mapped[...]`` annotations as in any SQLAlchemy model.
+    Class attributes tune the registry: ``_uid_length`` (0 = no uid), ``_name_field`` (the
+    column used for name lookups and idempotent saves).
+    """
+
+    metadata = metadata
+
+    _uid_length: ClassVar[int] = 0
+    _name_field: ClassVar[str | None] = "name"
+    _dedupe_on_save: ClassVar[bool] = False
+    _soft_delete: ClassVar[bool] = False
+    _init_aliases: ClassVar[dict[str, str]] = {}
+    _init_extra: ClassVar[frozenset[str]] = frozenset()
+    _init_private_fields: ClassVar[frozenset[str]] = frozenset()
+    _filled_on_save: ClassVar[frozenset[str]] = frozenset({"created_by_id", "branch_id"})
+    _repr_skip: ClassVar[frozenset[str]] = frozenset()
+
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        package = cls.__module__.split(".")[0]
+        if package in ("lamin_registry", "__main__"):
+            package = "lamindb" if package == "lamin_registry" else "main"
+        return f"{package}_{cls.__name__.lower()}"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        cls = type(self)
+        if args:
+            raise FieldValidationError(
+                "Use keyword arguments instead of positional arguments, e.g.: "
+                f"{cls.__name__}({cls._name_field or 'name'}='...')."
+            )
+        spec = _init_spec(cls)
+        unknown = [key for key in kwargs if key not in spec.allowed]
+        if unknown:
+            raise FieldValidationError(
+                f"Unknown keyword argument(s) {', '.join(map(repr, unknown))} for "
+                f"{cls.__name__}. Only {', '.join(sorted(spec.allowed))} are valid keyword "
+                "arguments"
+            )
+        for alias, target in spec.aliases.items():
+            if alias in kwargs:
+                kwargs[target] = kwargs.pop(alias)
+        self._prepare_kwargs(kwargs)
+        for key, value in kwargs.items():
+            check_field_value(cls, key, value)
+            setattr(self, key, value)
+        for key, default in spec.scalar_defaults:
+            if key not in kwargs:
+                setattr(self, key, default)
+        missing = [
+            key
+            for key, rel in spec.required
+            if kwargs.get(key) is None and (rel is None or kwargs.get(rel) is None)
+        ]
+        if missing:
+            raise FieldValidationError(f"{missing} are required.")
+        if cls._uid_length:
+            uid = kwargs.get("uid")
+            if uid is None:
+                self.uid = self._new_uid()
+            elif not isinstance(uid, str) or len(uid) not in self._valid_uid_lengths():
+                raise ValidationError(
+                    f"`uid` must be exactly {cls._uid_length} characters long, got "
+                    f"{len(uid) if isinstance(uid, str) else repr(uid)}."
+                )
+            else:
+                self._uid_given = True
+        self._after_init(kwargs)
+
+    # -- hooks for registries -------------------------------------------------------------
+
+    def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
+        """Adjust constructor arguments before they are set (registry-specific rules)."""
+
+    def _after_init(self, kwargs: dict[str, Any]) -> None:
+        """Validate or derive fields after construction (registry-specific rules)."""
+
+    def _new_uid(self) -> str:
+        return base62(type(self)._uid_length)
+
+    def _valid_uid_lengths(self) -> tuple[int, ...]:
+        return (type(self)._uid_length,)
+
+    # -- representation -------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        state = self.__dict__
+        parts = []
+        keys = [prop.key for prop in sa.inspect(type(self)).column_attrs]
+        if "uid" in keys:
+            keys.remove("uid")
+            keys.insert(0, "uid")
+        for key in keys:
+            if key == "id" or key.startswith("_") or key in self._repr_skip:
+                continue
+            value = state.get(key)
+            if value is None:
+                continue
+            if isinstance(value, dt.datetime):
+                value = value.strftime("%Y-%m-%d %H:%M:%S %Z").rstrip()
+                parts.append(f"{key}={value}")
+            else:
+                parts.append(f"{key}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    # -- class-level sugar: delegates to the active repository ------------------------------
+
+    @classmethod
+    def filter(cls, *conditions: Any, **expressions: Any) -> Query[Self]:
+        """``repo.filter(cls, ...)`` on the active repository."""
+        return active_repository().filter(cls, *conditions, **expressions)
+
+    @classmethod
+    def exclude(cls, *conditions: Any, **expressions: Any) -> Query[Self]:
+        """``repo.exclude(cls, ...)`` on the active repository."""
+        return active_repository().exclude(cls, *conditions, **expressions)
+
+    @classmethod
+    def get(cls, idlike: int | str | None = None, **expressions: Any) -> Self:
+        """``repo.get(cls, ...)`` on the active repository."""
+        return active_repository().get(cls, idlike, **expressions)
+
+    @classmethod
+    def to_dataframe(cls, **kwargs: Any) -> pd.DataFrame:
+        """``repo.to_dataframe(cls, ...)`` on the active repository."""
+        return active_repository().to_dataframe(cls, **kwargs)
+
+    @classmethod
+    def df(cls, **kwargs: Any) -> pd.DataFrame:
+        """Deprecated alias of :meth:`to_dataframe`."""
+        return active_repository().filter(cls).df(**kwargs)
+
+    @classmethod
+    def search(cls, string: str, **kwargs: Any) -> SearchResult[Self]:
+        """``repo.search(cls, ...)`` on the active repository."""
+        return active_repository().search(cls, string, **kwargs)
+
+    @classmethod
+    def lookup(cls, field: str | None = None, **kwargs: Any) -> Any:
+        """``repo.lookup(cls, ...)`` on the active repository."""
+        return active_repository().lookup(cls, field, **kwargs)
+
+    @classmethod
+    def validate(cls, values: Any, field: str | None = None, **kwargs: Any) -> np.ndarray[Any, Any]:
+        """``repo.validate(cls, ...)`` on the active repository."""
+        return active_repository().validate(cls, values, field, **kwargs)
+
+    @classmethod
+    def inspect(cls, values: Any, field: str | None = None, **kwargs: Any) -> InspectResult:
+        """``repo.inspect(cls, ...)`` on the active repository."""
+        return active_repository().inspect(cls, values, field, **kwargs)
+
+    @classmethod
+    def standardize(cls, values: Any, field: str | None = None, **kwargs: Any) -> Any:
+        """``repo.standardize(cls, ...)`` on the active repository."""
+        return active_repository().standardize(cls, values, field, **kwargs)
+
+    @classmethod
+    def from_values(cls, values: Any, field: str | None = None, **kwargs: Any) -> list[Self]:
+        """``repo.from_values(cls, ...)`` on the active repository."""
+        return active_repository().from_values(cls, values, field, **kwargs)
+
+    # -- instance-level sugar ---------------------------------------------------------------
+
+    def save(self) -> Self:
+        """Save through the active repository; returns the stored record (use it)."""
+        return active_repository().save(self)
+
+    def delete(self, permanent: bool = False) -> None:
+        """Move to trash, or remove for good with ``permanent=True``."""
+        active_repository().delete(self, permanent=permanent)
+
+    def restore(self) -> None:
+        """Move back to main (branch 1)."""
+        active_repository().restore(self)
+
+    def refresh_from_db(self, fields: Sequence[str] | None = None) -> None:
+        """Reload this record's fields from the database."""
+        active_repository().refresh(self, fields)
+
+    def add_synonym(self, synonym: str | Iterable[str], force: bool = False) -> None:
+        """``repo.add_synonym(self, ...)`` on the active repository."""
+        active_repository().add_synonym(self, synonym, force=force)
+
+    def remove_synonym(self, synonym: str | Iterable[str]) -> None:
+        """``repo.remove_synonym(self, ...)`` on the active repository."""
+        active_repository().remove_synonym(self, synonym)
+
+    def set_abbr(self, value: str) -> None:
+        """``repo.set_abbr(self, value)`` on the active repository."""
+        active_repository().set_abbr(self, value)
+
+
+def _current_branch_id() -> int:
+    repo = current_repository()
+    return 1 if repo is None else repo.current_branch_id
+
+
+class SQLRecord(BaseSQLRecord):
+    """A registry with branches, spaces, a lock flag and an aux JSON column.
+
+    Subclass it for your own registries::
+
+        class Experiment(lr.SQLRecord):
+            __tablename__ = "myapp_experiment"
+            name: Mapped[str] = mapped_column(sa.String(150), index=True)
+    """
+
+    __abstract__ = True
+
+    _uid_length: ClassVar[int] = 12
+    _soft_delete: ClassVar[bool] = True
+    _dedupe_on_save: ClassVar[bool] = True
+    _init_extra: ClassVar[frozenset[str]] = frozenset({"aux"})
+
+    branch_id: Mapped[int] = mapped_column(
+        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
+    )
+    created_on_id: Mapped[int] = mapped_column(
+        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
+    )
+    space_id: Mapped[int] = mapped_column(
+        sa.SmallInteger, fk("lamindb_space.id"), index=True, default=1, server_default=sa.text("1")
+    )
+    is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    _aux: Mapped[dict[str, Any] | None] = mapped_column("_aux", JSONType, default=None)
+
+    @declared_attr
+    def branch(cls) -> Mapped[Branch]:
+        return relationship("Branch", foreign_keys=lambda: [cls.branch_id])  # type: ignore[list-item]
+
+    @declared_attr
+    def space(cls) -> Mapped[Space]:
+        return relationship(
+            "Space", backref=orm_backref(f"{cls.__name__.lower()}_set", lazy="select")
+        )
+
+    @property
+    def aux(self) -> dict[str, Any] | None:
+        """The ``_aux`` JSON column as a dict (None when empty)."""
+        return self._aux or None
+
+    @aux.setter
+    def aux(self, value: dict[str, Any] | None) -> None:
+        self._aux = value or None
+
+    def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
+        if "space" in kwargs and "space_id" in kwargs:
+            raise FieldValidationError("Do not pass both Space and its id at the same time.")
+        if "branch" in kwargs and kwargs["branch"] is not None:
+            kwargs["branch_id"] = kwargs.pop("branch").id
+        if kwargs.get("branch_id") is None:
+            kwargs.pop("branch_id", None)
+            kwargs["branch_id"] = _current_branch_id()
+        kwargs.setdefault("created_on_id", kwargs["branch_id"])

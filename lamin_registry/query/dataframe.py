@@ -1,0 +1,222 @@
+"""DataFrame export with lamindb's column order; pandas is imported only here.
+
+The base columns come from one SELECT; every ``include`` path adds one more statement keyed by
+the ids of the same query, so the number of statements never grows with the number of rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import RelationshipProperty
+
+from ..errors import InvalidArgument
+from .lookups import FIELD_ALIASES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .query import Query
+
+logger = logging.getLogger("lamin_registry")
+
+_MOVED_TO_END = ("version_tag", "is_latest", "is_locked", "is_type", "created_at", "updated_at")
+_FK_FIRST = ("branch_id", "created_on_id", "space_id", "created_by_id", "run_id")
+_DEFAULT_LIMIT = 100
+_FEATURE_REGISTRIES = ("Artifact", "Record", "Run")
+
+
+def base_columns(model: type, *, privates: bool = False) -> list[str]:
+    """lamindb's ``to_dataframe`` columns: uid, id, fields, moved fields, then foreign keys."""
+    mapper = sa.inspect(model)
+    table = mapper.local_table
+    fk_columns = {col.key for col in table.columns if col.foreign_keys}
+    keep_private = {"_dtype_str"} if model.__name__ == "Feature" else set()
+    own_order = _declaration_order(model)
+    fields: list[str] = []
+    for key in own_order:
+        if key in fk_columns or key in ("id", "uid", "updated_at") or key in _MOVED_TO_END:
+            continue
+        if key.startswith("_") and not privates and key not in keep_private:
+            continue
+        fields.append(key)
+    moved = [key for key in _MOVED_TO_END if key in own_order and key != "updated_at"]
+    fks = [key for key in _FK_FIRST if key in fk_columns]
+    fks += [key for key in own_order if key in fk_columns and key not in fks]
+    head = ["uid", "id"] if "uid" in own_order else ["id"]
+    return [*head, *fields, *moved, *fks]
+
+
+def _declaration_order(model: type) -> list[str]:
+    """Column keys with the registry's own columns first, then the mixins' columns."""
+    mapper = sa.inspect(model)
+    keys = [prop.key for prop in mapper.column_attrs]
+    own = [key for key in vars(model) if key in keys]
+    return own + [key for key in keys if key not in own]
+
+
+def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any]], Any]:
+    """Relationships along ``path`` and the final column (``created_by__handle``)."""
+    parts = path.split("__")
+    relationships: list[RelationshipProperty[Any]] = []
+    current = model
+    for i, part in enumerate(parts):
+        mapper = sa.inspect(current)
+        part = FIELD_ALIASES.get(part, part) if part not in mapper.attrs else part
+        prop = mapper.attrs.get(part)
+        if prop is None:
+            available = ", ".join(sorted(p.key for p in mapper.attrs if not p.key.startswith("_")))
+            raise InvalidArgument(
+                f"Unknown field {part!r} in include path {path!r}. Available fields: {available}"
+            )
+        if isinstance(prop, RelationshipProperty):
+            relationships.append(prop)
+            current = prop.mapper.class_
+            if i == len(parts) - 1:  # a bare relationship: show the related name field
+                name_field = getattr(current, "_name_field", None) or "id"
+                return relationships, getattr(current, name_field)
+        else:
+            if i != len(parts) - 1:
+                raise InvalidArgument(f"{part!r} in include path {path!r} is not a relationship")
+            return relationships, getattr(current, part)
+    raise InvalidArgument(f"Empty include path {path!r}")  # pragma: no cover
+
+
+def _include_values(query: Query[Any], path: str, ids: sa.Subquery) -> dict[Any, Any]:
+    """``{record id: value}`` (to-one) or ``{record id: set of values}`` (to-many)."""
+    model = query.model
+    relationships, column = _resolve_path(model, path)
+    pk = sa.inspect(model).primary_key[0]
+    stmt = sa.select(pk, column).select_from(model)
+    for rel in relationships:
+        stmt = stmt.join(getattr(rel.parent.class_, rel.key))
+    stmt = stmt.where(pk.in_(sa.select(ids.c.id)))
+    rows = query.repo._execute(stmt).all()
+    if any(rel.uselist for rel in relationships):
+        grouped: dict[Any, set[Any]] = defaultdict(set)
+        for record_id, value in rows:
+            if value is not None:
+                grouped[record_id].add(value)
+        return grouped
+    return dict(rows)
+
+
+def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, Any]]:
+    """``{feature name: {record id: value}}`` for Artifact, Record and Run."""
+    from ..models import Feature, FeatureValue, ULabel, links  # noqa: F401
+
+    model = query.model
+    tables = sa.inspect(model).local_table.metadata.tables
+    name = model.__name__.lower()
+    columns: dict[str, dict[Any, Any]] = defaultdict(dict)
+    statements = []
+    if name == "record":
+        recordjson = tables["lamindb_recordjson"]
+        statements.append(
+            sa.select(recordjson.c.record_id, Feature.name, recordjson.c.value)
+            .join(Feature, Feature.id == recordjson.c.feature_id)
+            .where(recordjson.c.record_id.in_(sa.select(ids.c.id)))
+        )
+        value_links = tables["lamindb_recordulabel"]
+        statements.append(
+            sa.select(value_links.c.record_id, Feature.name, ULabel.name)
+            .join(Feature, Feature.id == value_links.c.feature_id)
+            .join(ULabel, ULabel.id == value_links.c.value_id)
+            .where(value_links.c.record_id.in_(sa.select(ids.c.id)))
+        )
+    else:
+        link = tables[f"lamindb_{name}jsonvalue"]
+        statements.append(
+            sa.select(link.c[f"{name}_id"], Feature.name, FeatureValue.value)
+            .join(FeatureValue, FeatureValue.id == link.c.jsonvalue_id)
+            .join(Feature, Feature.id == FeatureValue.feature_id)
+            .where(link.c[f"{name}_id"].in_(sa.select(ids.c.id)))
+        )
+        if name == "artifact":
+            label_link = tables["lamindb_artifactulabel"]
+            statements.append(
+                sa.select(label_link.c.artifact_id, Feature.name, ULabel.name)
+                .join(Feature, Feature.id == label_link.c.feature_id)
+                .join(ULabel, ULabel.id == label_link.c.ulabel_id)
+                .where(label_link.c.artifact_id.in_(sa.select(ids.c.id)))
+            )
+    # the first statement yields one JSON value per feature; the others yield label sets
+    multi: dict[str, dict[Any, set[Any]]] = defaultdict(lambda: defaultdict(set))
+    for i, stmt in enumerate(statements):
+        for record_id, feature_name, value in query.repo._execute(stmt).all():
+            if i == 0:
+                columns[feature_name][record_id] = value
+            else:
+                multi[feature_name][record_id].add(value)
+    for feature_name, per_record in multi.items():
+        for record_id, values in per_record.items():
+            columns[feature_name][record_id] = values
+    return columns
+
+
+def query_to_dataframe(
+    query: Query[Any],
+    *,
+    include: str | Sequence[str] | None = None,
+    features: bool = False,
+    limit: int | None = _DEFAULT_LIMIT,
+    order_by: str | None = "-id",
+) -> pd.DataFrame:
+    """The records of ``query`` as a DataFrame with lamindb's columns and ``id`` as index."""
+    import pandas as pd
+
+    model = query.model
+    paths = [include] if isinstance(include, str) else list(include or [])
+    privates = "privates" in paths
+    paths = [path for path in paths if path != "privates"]
+    if "features" in paths:
+        paths.remove("features")
+        features = True
+    if features and model.__name__ not in _FEATURE_REGISTRIES:
+        raise InvalidArgument(
+            'include="features" is only applicable for Artifact, Record, and Run, '
+            f"not {model.__name__}"
+        )
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise InvalidArgument(f"limit must be a non-negative integer or None, got {limit!r}")
+
+    names = base_columns(model, privates=privates)
+    if paths:
+        names = names[:3]
+    if not query.is_ordered and order_by:
+        query = query.order_by(order_by)
+    fetch = query.limit(None if limit is None else limit + 1)
+    stmt = fetch.statement().with_only_columns(*(getattr(model, name) for name in names))
+    rows = query.repo._execute(stmt).all()
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+        if limit == _DEFAULT_LIMIT:
+            logger.warning(
+                "truncated query result to limit=%s %s objects", limit, model.__name__
+            )
+    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+    if frame.empty:
+        return frame
+    extra: dict[str, Any] = {}
+    if paths or features:
+        ids = query.limit(limit).statement().with_only_columns(
+            sa.inspect(model).primary_key[0].label("id")
+        ).subquery()
+        for path in paths:
+            values = _include_values(query, path, ids)
+            many = isinstance(next(iter(values.values()), None), set) or any(
+                rel.uselist for rel in _resolve_path(model, path)[0]
+            )
+            extra[path] = [
+                values.get(record_id, set() if many else None) for record_id in frame["id"]
+            ]
+        if features:
+            for feature_name, values in _feature_values(query, ids).items():
+                extra[feature_name] = [values.get(record_id) for record_id in frame["id"]]
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    return frame.set_index("id")

@@ -1,0 +1,828 @@
+"""``lr.Repository``: every query, save, delete and curation call over one SQLAlchemy Session.
+
+The repository is *given* a session and never commits it (``Instance.session()`` does that);
+it enforces branch visibility in one place (:meth:`Repository._visibility`) and stamps new
+records through one ``before_flush`` hook (:mod:`lamin_registry.hooks`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import Token
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from . import _context, hooks
+from .bulk import insert_records
+from .dberrors import translated
+from .errors import (
+    DoesNotExist,
+    IntegrityError,
+    InvalidArgument,
+    MultipleResultsFound,
+)
+from .models.base import BaseSQLRecord, SQLRecord
+from .models.core import User
+from .query.lookups import Condition
+from .query.query import Query, build_conditions
+from .uids import is_base62
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from .curation.results import InspectResult, SearchResult
+    from .models.features import Feature, FeatureValue
+    from .models.tracking import Run, Transform
+
+logger = logging.getLogger("lamin_registry")
+
+R = TypeVar("R", bound=BaseSQLRecord)
+
+MAIN_BRANCH = 1
+LOCKED_BRANCH = 2
+TRASH_BRANCH = -1
+ARCHIVE_BRANCH = 0
+_CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
+_PENDING_BACKREF_WARNING = r"Object of type <\w+> not in session, (add|delete) operation along"
+
+
+def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class Repository:
+    """Query, save, delete and curate records through one SQLAlchemy ``Session``.
+
+    ``Repository(session, user="bob")`` acts as ``bob`` (registered if new, without committing:
+    the session's owner commits). ``with repo:`` makes it the active repository for the
+    record-level sugar (``ULabel.filter(...)``).
+    """
+
+    def __init__(self, session: Session, user: str | User | None = None) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.current_branch_id = MAIN_BRANCH
+        self.run_id: int | None = None
+        self._tokens: list[Token[Repository | None]] = []
+        session.info[hooks.REPOSITORY_KEY] = self
+        self.user = self._resolve_user(user)
+
+    # -- identity -------------------------------------------------------------------------
+
+    def _resolve_user(self, user: str | User | None) -> User:
+        if isinstance(user, User):
+            return user
+        if user is None:
+            found = self.session.get(User, 1)
+            if found is None:
+                raise DoesNotExist(
+                    "This database has no users yet; connect with lr.connect(url) first "
+                    "(it creates the schema and seeds the built-in rows)."
+                )
+            return found
+        if not isinstance(user, str) or not user:
+            raise InvalidArgument(f"user must be a handle (str) or a User, got {user!r}")
+        found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
+        if found is None:
+            found = User(handle=user)
+            with translated(f"registering user {user!r}"), self.session.begin_nested():
+                self.session.add(found)
+                self.session.flush()
+            logger.info("registered user %r", user)
+        return found
+
+    @property
+    def user_id(self) -> int:
+        """The id of the user this repository acts as."""
+        return int(self.user.id)
+
+    def __enter__(self) -> Repository:
+        self._tokens.append(_context._active.set(self))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _context._active.reset(self._tokens.pop())
+
+    # -- visibility: the one place that decides what a query may see --------------------------
+
+    @property
+    def visible_branch_ids(self) -> list[int]:
+        """Branches a default query shows: main, locked, and the current named branch."""
+        ids = [MAIN_BRANCH, LOCKED_BRANCH]
+        if self.current_branch_id not in ids:
+            ids.append(self.current_branch_id)
+        return ids
+
+    def _visibility(self, model: type, *, branches: bool = True) -> list[Condition]:
+        """Conditions every read of ``model`` gets (branch filter unless ``branches=False``)."""
+        conditions: list[Condition] = []
+        if branches and issubclass(model, SQLRecord):
+            conditions.append(model.branch_id.in_(self.visible_branch_ids))
+        return conditions
+
+    # -- execution helpers (errors translated) -------------------------------------------------
+
+    def _execute(self, stmt: sa.Executable) -> sa.Result[Any]:
+        with translated("query failed"):
+            return self.session.execute(stmt)
+
+    def _scalars(self, stmt: sa.Select[Any]) -> list[Any]:
+        with translated("query failed"):
+            return list(self.session.scalars(stmt).all())
+
+    def _scalar(self, stmt: sa.Select[Any]) -> Any:
+        with translated("query failed"):
+            return self.session.scalar(stmt)
+
+    @contextmanager
+    def _atomic(self, action: str) -> Iterator[None]:
+        """A savepoint: on any error nothing of ``action`` stays in the database.
+
+        Opening a savepoint flushes the session. New records that sit in a persistent
+        record's backref collection (``ULabel(type=t)`` is in ``t.ulabels``) but are inserted
+        by the bulk path inside the savepoint would make that flush warn; they are not lost,
+        so that one warning is silenced here.
+        """
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
+            )
+            with translated(action), self.session.begin_nested():
+                yield
+
+    # -- queries ------------------------------------------------------------------------
+
+    def filter(self, model: type[R], *conditions: Any, **expressions: Any) -> Query[R]:
+        """A lazy query of ``model`` records matching every condition."""
+        _check_model(model)
+        return Query(self, model).filter(*conditions, **expressions)
+
+    def exclude(self, model: type[R], *conditions: Any, **expressions: Any) -> Query[R]:
+        """A lazy query of ``model`` records that do not match the conditions."""
+        _check_model(model)
+        return Query(self, model).exclude(*conditions, **expressions)
+
+    def get(self, model: type[R], idlike: int | str | None = None, **expressions: Any) -> R:
+        """One record by id, uid, unique uid prefix, or expressions.
+
+        By id or uid every branch is searched (trash and archive included), as in lamindb;
+        expressions see the visible branches only.
+        """
+        _check_model(model)
+        if idlike is None:
+            if not expressions:
+                raise InvalidArgument(
+                    f"get() needs an id, a uid or expressions, e.g. "
+                    f"{model.__name__}.get(name='...')"
+                )
+            return self._get_by_expressions(model, expressions)
+        if expressions:
+            raise InvalidArgument("Pass either an id/uid or expressions to get(), not both")
+        if isinstance(idlike, bool) or not isinstance(idlike, int | str):
+            raise InvalidArgument(f"get() takes an int id or a str uid, got {idlike!r}")
+        if isinstance(idlike, int):
+            records = self._scalars(
+                sa.select(model).where(model.id == idlike, *self._visibility(model, branches=False))  # type: ignore[attr-defined]
+            )
+            if not records:
+                raise DoesNotExist(f"No {model.__name__} with id {idlike}.")
+            return records[0]  # type: ignore[no-any-return]
+        return self._get_by_uid(model, idlike)
+
+    def _get_by_expressions(self, model: type[R], expressions: dict[str, Any]) -> R:
+        query = self.filter(model, **expressions)
+        versioned = hasattr(model, "is_latest") and "is_latest" not in expressions
+        records = (query.filter(is_latest=True) if versioned else query).limit(2).all()
+        if not records and versioned:
+            records = query.order_by("-created_at").limit(1).all()
+        if not records:
+            raise DoesNotExist(f"{model.__name__} matching query does not exist.")
+        if len(records) > 1:
+            count = (query.filter(is_latest=True) if versioned else query).count()
+            raise MultipleResultsFound(
+                f"get() returned more than one {model.__name__} -- it returned {count}! "
+                "Narrow the expressions or use filter()."
+            )
+        return records[0]
+
+    def _get_by_uid(self, model: type[R], uid: str) -> R:
+        if not hasattr(model, "uid"):
+            raise InvalidArgument(f"{model.__name__} has no uid; get it by id or expressions")
+        hint = getattr(model, "_name_field", None) or "name"
+        not_found = DoesNotExist(
+            f"No record found with uid {uid!r}. Did you forget a keyword as in "
+            f"{model.__name__}.get({hint}={uid!r})?"
+        )
+        if not is_base62(uid):
+            raise not_found
+        column = model.uid  # type: ignore[attr-defined]
+        visibility = self._visibility(model, branches=False)
+        full_length = getattr(model, "_uid_length", 0)
+        if len(uid) >= full_length:
+            records = self._scalars(sa.select(model).where(column == uid, *visibility))
+        else:
+            prefix = self._uid_prefix(column, uid)
+            stem_length = getattr(model, "_uid_stem_length", None)
+            if stem_length is not None and len(uid) <= stem_length:
+                # a version family: the latest version, else the newest one
+                stmt = (
+                    sa.select(model)
+                    .where(prefix, *visibility)
+                    .order_by(model.is_latest.desc(), model.created_at.desc(), model.id.desc())  # type: ignore[attr-defined]
+                    .limit(1)
+                )
+                records = self._scalars(stmt)
+            else:
+                records = self._scalars(sa.select(model).where(prefix, *visibility).limit(2))
+                if len(records) > 1:
+                    raise MultipleResultsFound(
+                        f"uid prefix {uid!r} matches several {model.__name__} records; "
+                        "pass more characters of the uid"
+                    )
+        if not records:
+            raise not_found
+        return records[0]  # type: ignore[no-any-return]
+
+    def _uid_prefix(self, column: Any, prefix: str) -> Condition:
+        """A case-sensitive, index-friendly ``uid`` prefix match on either backend."""
+        if self.dialect == "sqlite":
+            return column.op("GLOB")(f"{prefix}*")  # type: ignore[no-any-return]
+        return column.like(f"{prefix}%")  # type: ignore[no-any-return]
+
+    def to_dataframe(
+        self,
+        model: type[BaseSQLRecord],
+        include: str | Sequence[str] | None = None,
+        features: bool = False,
+        limit: int | None = 100,
+        order_by: str | None = "-id",
+    ) -> pd.DataFrame:
+        """The visible records of ``model`` as a DataFrame (index ``id``, newest first)."""
+        return self.filter(model).to_dataframe(
+            include=include, features=features, limit=limit, order_by=order_by
+        )
+
+    def refresh(self, record: BaseSQLRecord, fields: Sequence[str] | None = None) -> None:
+        """Reload ``record`` (or only ``fields``) from the database."""
+        state = sa.inspect(record)
+        if state.identity is None:
+            raise InvalidArgument(f"{record!r} is not saved yet; nothing to refresh")
+        if fields is not None:
+            names = [fields] if isinstance(fields, str) else list(fields)
+            known = set(sa.inspect(type(record)).attrs.keys())
+            unknown = [name for name in names if name not in known]
+            if unknown:
+                raise InvalidArgument(
+                    f"Unknown field(s) {unknown} of {type(record).__name__}. "
+                    f"Available fields: {', '.join(sorted(known))}"
+                )
+            fields = names
+        if state.session is not self.session:
+            record = self.session.merge(record, load=False)
+        with translated("refresh failed"):
+            self.session.refresh(record, attribute_names=fields)
+
+    # -- saving ---------------------------------------------------------------------------
+
+    @overload
+    def save(self, records: R) -> R: ...
+    @overload
+    def save(self, records: Iterable[R]) -> list[R]: ...
+
+    def save(self, records: R | Iterable[R]) -> R | list[R]:
+        """Insert new records and write changes of existing ones; returns the stored records.
+
+        A *new* record whose name (and type) already exists on a visible branch is not
+        inserted: the stored record is returned instead. A list is saved set-based (one
+        statement per batch) and atomically: if one row fails, none of the batch is kept.
+        """
+        if isinstance(records, BaseSQLRecord):
+            return self._save([records])[0]
+        if isinstance(records, str | bytes) or not isinstance(records, Iterable):
+            raise InvalidArgument(f"save() takes a record or a list of records, got {records!r}")
+        items = list(records)
+        for item in items:
+            if not isinstance(item, BaseSQLRecord):
+                raise InvalidArgument(f"save() takes lamin_registry records, got {item!r}")
+        return self._save(items)
+
+    def _save(self, records: list[R]) -> list[R]:
+        result: list[R] = list(records)
+        new_by_model: dict[type, list[int]] = {}
+        existing: list[R] = []
+        for index, record in enumerate(records):
+            state = sa.inspect(record)
+            if state.key is None:
+                new_by_model.setdefault(type(record), []).append(index)
+            else:
+                existing.append(record)
+        with self._atomic(f"saving {_describe(records)} failed"):
+            for model, indexes in new_by_model.items():
+                group = [records[i] for i in indexes]
+                with self.session.no_autoflush:
+                    stored = self._dedupe(model, group)
+                fresh = [
+                    record for record, match in zip(group, stored, strict=True) if match is None
+                ]
+                if fresh:
+                    insert_records(self, model, fresh)
+                for i, record, match in zip(indexes, group, stored, strict=True):
+                    result[i] = match if match is not None else record  # type: ignore[assignment]
+            if existing:
+                for record in existing:
+                    if sa.inspect(record).session is not self.session:
+                        self.session.add(record)
+                self.session.flush()
+        return result
+
+    def _dedupe(self, model: type, records: list[Any]) -> list[Any | None]:
+        """For each new record, the stored record with the same name (and type), or None.
+
+        Looks at the visible branches only; records later in the same batch with a name
+        already seen earlier in it map to that earlier record.
+        """
+        name_field = getattr(model, "_name_field", None)
+        if not getattr(model, "_dedupe_on_save", False) or not name_field:
+            return [None] * len(records)
+        has_type = "type_id" in sa.inspect(model).columns
+        versioned = hasattr(model, "is_latest")
+
+        def key_of(record: Any) -> tuple[Any, ...] | None:
+            name = record.__dict__.get(name_field)
+            if not isinstance(name, str) or getattr(record, "_revises", None) is not None:
+                return None
+            if getattr(record, "_uid_given", False):  # a deliberate uid is never deduplicated
+                return None
+            type_id = _type_id(record) if has_type else None
+            version = record.__dict__.get("version_tag") if versioned else None
+            return (name, type_id, version)
+
+        keys = [key_of(record) for record in records]
+        names = sorted({key[0] for key in keys if key is not None})
+        stored: dict[tuple[Any, ...], Any] = {}
+        if names:
+            name_column = getattr(model, name_field)
+            for chunk in chunks(names):
+                conditions = [name_column.in_(chunk), *self._visibility(model)]
+                if versioned:
+                    conditions.append(model.is_latest.is_(True))  # type: ignore[attr-defined]
+                stmt = sa.select(model).where(*conditions).order_by(model.id)  # type: ignore[attr-defined]
+                for row in self._scalars(stmt):
+                    key = (
+                        getattr(row, name_field),
+                        row.type_id if has_type else None,
+                        row.version_tag if versioned else None,
+                    )
+                    stored.setdefault(key, row)
+        matches: list[Any | None] = []
+        first_in_batch: dict[tuple[Any, ...], Any] = {}
+        for record, key in zip(records, keys, strict=True):
+            if key is None:
+                matches.append(None)
+                continue
+            match = stored.get(key)
+            if match is None:
+                match = first_in_batch.get(key)
+                if match is None:
+                    first_in_batch[key] = record
+            if match is not None:
+                logger.info(
+                    "returning %s with same %s: %r", model.__name__.lower(), name_field, key[0]
+                )
+                _apply_changes(record, match)
+                _detach_from_related(record)
+            matches.append(match)
+        return matches
+
+    # -- deleting and moving -----------------------------------------------------------------
+
+    def delete(self, target: BaseSQLRecord | Query[Any], permanent: bool = False) -> None:
+        """Move to trash (branch -1), or remove rows for good with ``permanent=True``."""
+        model = target.model if isinstance(target, Query) else type(target)
+        if not permanent and not getattr(model, "_soft_delete", False):
+            raise InvalidArgument(
+                f"Soft delete is not possible for {model.__name__}, use 'permanent=True' for "
+                "permanent deletion."
+            )
+        if isinstance(target, Query):
+            self._delete_query(target, permanent)
+            return
+        state = sa.inspect(target)
+        if state.key is None:
+            logger.warning("record is not yet saved, delete has no effect")
+            return
+        if not permanent:
+            if target.branch_id == TRASH_BRANCH:  # type: ignore[attr-defined]
+                logger.warning(
+                    "%s is already in trash; pass permanent=True to remove it", _label(target)
+                )
+                return
+            self._move([target], TRASH_BRANCH)
+            logger.info("moved record to trash: %r", target)
+            return
+        with self._atomic(f"deleting {_label(target)} failed"):
+            self._check_protected(model, [state.identity[0]])  # type: ignore[index]
+            self.session.delete(target)
+            self.session.flush()
+
+    def _delete_query(self, query: Query[Any], permanent: bool) -> None:
+        model = query.model
+        pk = sa.inspect(model).primary_key[0]
+        ids = [row[0] for row in self._execute(query.statement().with_only_columns(pk)).all()]
+        if not ids:
+            return
+        if not permanent:
+            self._move_ids(model, ids, TRASH_BRANCH)
+            logger.warning("moved records to trash (branch_id = -1)")
+            return
+        with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
+            self._check_protected(model, ids)
+            for chunk in chunks(ids):
+                self.session.execute(sa.delete(model).where(pk.in_(chunk)))
+            self._expire_deleted(model, ids)
+
+    def _expire_deleted(self, model: type, ids: list[Any]) -> None:
+        wanted = set(ids)
+        for obj in list(self.session.identity_map.values()):
+            if type(obj) is model and sa.inspect(obj).identity[0] in wanted:
+                self.session.expunge(obj)
+
+    def _check_protected(self, model: type, ids: list[Any]) -> None:
+        """Refuse a permanent delete that protected (RESTRICT) references would block."""
+        table = sa.inspect(model).local_table
+        blockers: list[str] = []
+        for other in table.metadata.sorted_tables:
+            for fk in other.foreign_keys:
+                if fk.column.table is not table or fk.ondelete == "CASCADE":
+                    continue
+                column = fk.parent
+                if other is table and column.name == "created_on_id":
+                    continue
+                for chunk in chunks(ids):
+                    stmt = (
+                        sa.select(sa.literal(1))
+                        .where(
+                            column.in_(chunk),
+                            *([other.c.id.notin_(chunk)] if other is table else []),
+                        )
+                        .limit(1)
+                    )
+                    if self._execute(stmt).first() is not None:
+                        blockers.append(f"'{other.name}.{column.name}'")
+                        break
+        if blockers:
+            raise IntegrityError(
+                f"Cannot delete some instances of model '{model.__name__}' because they are "
+                f"referenced through protected foreign keys: {', '.join(blockers)}."
+            )
+
+    def restore(self, target: BaseSQLRecord | Query[Any]) -> None:
+        """Move back to main (branch 1) from trash, archive or any other branch."""
+        self._move_target(target, MAIN_BRANCH)
+
+    def archive(self, target: BaseSQLRecord | Query[Any]) -> None:
+        """Move to the archive (branch 0): hidden from queries, kept, read-only."""
+        self._move_target(target, ARCHIVE_BRANCH)
+
+    def _move_target(self, target: BaseSQLRecord | Query[Any], branch_id: int) -> None:
+        model = target.model if isinstance(target, Query) else type(target)
+        if not issubclass(model, SQLRecord):
+            raise InvalidArgument(f"{model.__name__} has no branches")
+        if isinstance(target, Query):
+            pk = sa.inspect(model).primary_key[0]
+            query = target if not target._branch_filtered else target._clone(branch_filtered=False)
+            if target._branch_filtered and branch_id == MAIN_BRANCH:
+                # restoring a default query means restoring what it shows; nothing to move
+                query = target
+            ids = [row[0] for row in self._execute(query.statement().with_only_columns(pk)).all()]
+            self._move_ids(model, ids, branch_id)
+        else:
+            if sa.inspect(target).key is None:
+                raise InvalidArgument(f"{_label(target)} is not saved yet")
+            self._move([target], branch_id)
+
+    def _move(self, records: list[Any], branch_id: int) -> None:
+        with self._atomic("moving records failed"):
+            for record in records:
+                record.branch_id = branch_id
+            self.session.flush()
+
+    def _move_ids(self, model: type, ids: list[Any], branch_id: int) -> None:
+        pk = sa.inspect(model).primary_key[0]
+        with self._atomic(f"moving {model.__name__} records failed"):
+            for chunk in chunks(ids):
+                self.session.execute(
+                    sa.update(model).where(pk.in_(chunk)).values(branch_id=branch_id),
+                    execution_options={"synchronize_session": "fetch"},
+                )
+
+    # -- feature values -------------------------------------------------------------------
+
+    def get_or_create_feature_value(
+        self, feature: Feature | None, value: Any
+    ) -> tuple[FeatureValue, bool]:
+        """``(record, existed)``: the FeatureValue of ``feature`` with ``value``'s hash."""
+        from .models.features import Feature, FeatureValue, hash_value
+
+        feature_id: int | None = None
+        if feature is not None:
+            if not isinstance(feature, Feature):
+                raise InvalidArgument(f"Expected a Feature or None, got {feature!r}")
+            identity = sa.inspect(feature).identity
+            if identity is None:
+                raise InvalidArgument(f"Save {feature!r} before creating values of it")
+            feature_id = identity[0]
+        digest = hash_value(value)
+        if feature_id is not None:
+            found = self._scalars(
+                sa.select(FeatureValue).where(
+                    FeatureValue.feature_id == feature_id, FeatureValue.hash == digest
+                )
+            )
+            if found:
+                return found[0], True
+        record = FeatureValue(feature_id=feature_id, value=value, hash=digest)
+        try:
+            with self.session.begin_nested():
+                self.session.add(record)
+                self.session.flush()
+        except sa.exc.IntegrityError:
+            found = self._scalars(
+                sa.select(FeatureValue).where(
+                    FeatureValue.feature_id == record.feature_id, FeatureValue.hash == digest
+                )
+            )
+            if not found:
+                raise
+            return found[0], True
+        return record, False
+
+    # -- run tracking ---------------------------------------------------------------------
+
+    @contextmanager
+    def track(self, transform: Transform) -> Iterator[Run]:
+        """Start a Run of ``transform``; records saved inside get its ``run_id``.
+
+        The run is ``completed`` when the block ends, ``errored`` when it raises (the
+        exception is re-raised).
+        """
+        from .models.tracking import Run, Transform
+        from .models.types import utcnow
+
+        if not isinstance(transform, Transform):
+            raise InvalidArgument(f"track() takes a Transform, got {transform!r}")
+        if sa.inspect(transform).key is None:
+            transform = self.save(transform)
+        run = Run(transform=transform)
+        run.status = "started"
+        with self._atomic("starting a run failed"):
+            self.session.add(run)
+            self.session.flush()
+        previous = self.run_id
+        self.run_id = run.id
+        try:
+            yield run
+        except BaseException as error:
+            run.status = "errored"
+            run.finished_at = utcnow()
+            run._aux = {"error": f"{type(error).__name__}: {error}"}
+            self.session.flush()
+            raise
+        else:
+            run.status = "completed"
+            run.finished_at = utcnow()
+            self.session.flush()
+        finally:
+            self.run_id = previous
+
+    # -- curation (implemented in lamin_registry.curation) -----------------------------------
+
+    def search(
+        self,
+        model: type[R],
+        string: str,
+        *,
+        field: str | Sequence[str] | None = None,
+        limit: int | None = 20,
+        case_sensitive: bool = False,
+        query: Query[R] | None = None,
+    ) -> SearchResult[R]:
+        """Records whose name (or synonyms, or ``field``) match ``string``, best first."""
+        from .curation.search import search
+
+        return search(
+            self,
+            model,
+            string,
+            field=field,
+            limit=limit,
+            case_sensitive=case_sensitive,
+            query=query,
+        )
+
+    def lookup(
+        self,
+        model: type[BaseSQLRecord],
+        field: str | None = None,
+        return_field: str | None = None,
+        keep: str | bool = "first",
+        query: Query[Any] | None = None,
+    ) -> Any:
+        """An auto-complete object: one attribute per (sanitised) value of ``field``."""
+        from .curation.lookup import lookup
+
+        return lookup(self, model, field, return_field=return_field, keep=keep, query=query)
+
+    def validate(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        mute: bool = False,
+        query: Query[Any] | None = None,
+    ) -> np.ndarray[Any, Any]:
+        """For each value, whether a record has exactly that ``field`` value."""
+        from .curation.validate import validate
+
+        return validate(self, model, values, field, mute=mute, query=query)
+
+    def inspect(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        mute: bool = False,
+        query: Query[Any] | None = None,
+    ) -> InspectResult:
+        """Validated and non-validated values, with a synonyms mapper."""
+        from .curation.validate import inspect
+
+        return inspect(self, model, values, field, mute=mute, query=query)
+
+    def standardize(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        return_field: str | None = None,
+        return_mapper: bool = False,
+        case_sensitive: bool = False,
+        keep: str | bool = "first",
+        synonyms_field: str = "synonyms",
+        mute: bool = False,
+        query: Query[Any] | None = None,
+    ) -> Any:
+        """Map values to their standard names (exact, case-insensitive, synonym)."""
+        from .curation.standardize import standardize
+
+        return standardize(
+            self,
+            model,
+            values,
+            field,
+            return_field=return_field,
+            return_mapper=return_mapper,
+            case_sensitive=case_sensitive,
+            keep=keep,
+            synonyms_field=synonyms_field,
+            mute=mute,
+            query=query,
+        )
+
+    def from_values(
+        self,
+        model: type[R],
+        values: Any,
+        field: str | None = None,
+        create: bool = False,
+        mute: bool = False,
+    ) -> list[R]:
+        """Records for ``values``: the stored ones, plus new unsaved ones with ``create``."""
+        from .curation.standardize import from_values
+
+        return from_values(self, model, values, field, create=create, mute=mute)
+
+    def add_synonym(
+        self, record: BaseSQLRecord, synonym: str | Iterable[str], force: bool = False
+    ) -> None:
+        """Add synonyms to ``record`` (refused if another record has one, unless ``force``)."""
+        from .curation.synonyms import add_synonym
+
+        add_synonym(self, record, synonym, force=force)
+
+    def remove_synonym(self, record: BaseSQLRecord, synonym: str | Iterable[str]) -> None:
+        """Remove synonyms from ``record``."""
+        from .curation.synonyms import remove_synonym
+
+        remove_synonym(self, record, synonym)
+
+    def set_abbr(self, record: BaseSQLRecord, value: str) -> None:
+        """Set ``abbr`` (and add it as a synonym where the registry has synonyms)."""
+        from .curation.synonyms import set_abbr
+
+        set_abbr(self, record, value)
+
+    # -- conditions for other modules -----------------------------------------------------
+
+    def conditions(
+        self, model: type, *conditions: Any, **expressions: Any
+    ) -> tuple[list[Condition], bool]:
+        """Resolve filter arguments without building a query (for curation helpers)."""
+        return build_conditions(model, conditions, expressions, self.dialect)
+
+
+def _check_model(model: object) -> None:
+    is_registry = isinstance(model, type) and issubclass(model, BaseSQLRecord)
+    if not is_registry or "__table__" not in dir(model):
+        raise InvalidArgument(
+            f"Expected a registry class such as lr.ULabel as first argument, got {model!r}"
+        )
+
+
+def _type_id(record: Any) -> Any:
+    related = record.__dict__.get("type")
+    if related is not None:
+        identity = sa.inspect(related).identity
+        return identity[0] if identity else None
+    return record.__dict__.get("type_id")
+
+
+def _apply_changes(new: Any, stored: Any) -> None:
+    """Copy non-None constructor values of ``new`` onto the stored record (lamindb's rule)."""
+    protected = {
+        "uid",
+        "_dtype_str",
+        "otype",
+        "hash",
+        "id",
+        "created_at",
+        "updated_at",
+        "created_by_id",
+        "branch_id",
+        "created_on_id",
+        "space_id",
+        "run_id",
+        "is_locked",
+        "is_type",
+        "type_id",
+        "_aux",
+        "array_rank",
+        "array_size",
+        "nullable",
+        "kind",
+        "suffix",
+        "is_latest",
+        "_key_is_virtual",
+        "_overwrite_versions",
+        "minimal_set",
+        "ordered_set",
+        "maximal_set",
+    }
+    if new is stored:
+        return
+    for key, value in new.__dict__.items():
+        if key.startswith("_sa_") or key in protected or value is None:
+            continue
+        if key not in sa.inspect(type(new)).column_attrs:
+            continue
+        if getattr(stored, key) != value:
+            logger.warning("updated %s from %r to %r", key, getattr(stored, key), value)
+            setattr(stored, key, value)
+
+
+def _detach_from_related(record: Any) -> None:
+    """Forget the collection appends a discarded duplicate made through its backrefs.
+
+    ``ULabel(name="x", type=t)`` appends the new object to ``t.ulabels``; when the save
+    returns the stored record instead, expiring that collection drops the pending append.
+    """
+    for rel in sa.inspect(type(record)).relationships:
+        related = record.__dict__.get(rel.key) if rel.direction.name == "MANYTOONE" else None
+        if related is None:
+            continue
+        state = sa.inspect(related)
+        reverse = [prop.key for prop in rel._reverse_property]
+        if state.session is not None and reverse:
+            state.session.expire(related, reverse)
+
+
+def _label(record: Any) -> str:
+    uid = record.__dict__.get("uid")
+    return f"{type(record).__name__} {uid}" if uid else repr(record)
+
+
+def _describe(records: Sequence[Any]) -> str:
+    if len(records) == 1:
+        return _label(records[0])
+    return f"{len(records)} records"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's test command: install into .venv, start a local PostgreSQL,
+# run pytest on SQLite + PostgreSQL, then ruff and mypy.
+#   usage: scripts/test.sh [pytest args...]
+# Env: LR_PG_STOP=1 stops the PostgreSQL server at the end (default: leave it running for reuse).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n===== %s =====\n' "$*"; }
+
+step "venv + pip install -e .[dev]"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+
+step "PostgreSQL"
+bash scripts/pg.sh start
+if [ "${LR_PG_STOP:-0}" = 1 ]; then trap 'bash scripts/pg.sh stop' EXIT; fi
+url=$(bash scripts/pg.sh url)
+export LAMIN_REGISTRY_TEST_PG_URL=$url
+echo "LAMIN_REGISTRY_TEST_PG_URL=$LAMIN_REGISTRY_TEST_PG_URL"
+
+# Run every check even if an earlier one fails; exit non-zero if any failed.
+# (pytest exit code 5, "no tests collected", counts as a failure.)
+failed=()
+step "pytest (SQLite + PostgreSQL)"
+.venv/bin/python -m pytest "$@" || failed+=(pytest)
+step "ruff check"
+.venv/bin/ruff check . || failed+=(ruff)
+step "mypy"
+.venv/bin/mypy || failed+=(mypy)
+
+step "summary"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all checks passed"
