@@ -15,7 +15,7 @@ lives in its own version table, so a host application's tables and Alembic histo
 same database are left alone.
 """
 
-from __future__ import annotations  # noqa: I001 - ruff takes ./alembic for the alembic package
+from __future__ import annotations
 
 import os
 from logging.config import fileConfig

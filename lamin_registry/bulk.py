@@ -1,42 +1,62 @@
 """Set-based insertion of many new records of one registry.
 
 The ORM's unit of work costs about 150 µs per object; a bulk save of 100,000 labels would take
-over ten seconds. Here the rows are built once from the objects' state, written with one
-``executemany`` per batch (SQLite) or batched ``INSERT ... RETURNING`` (PostgreSQL), and the
-objects are then attached to the session as persistent, as if they had been loaded.
-Records that need the unit of work (unsaved related objects, collections) take the ORM path.
+over ten seconds. Here the rows are built column by column from the objects' state (with the
+ORM's rules for defaults and ``None``), written with one ``executemany`` (SQLite) or batched
+``INSERT ... RETURNING`` (PostgreSQL, a statement per 1,000 rows), and the objects are then
+registered in the session as persistent, exactly as a flush would leave them: every column
+value in ``__dict__``, an identity key, and marked new in the current (nested) transaction so
+that a rollback makes them transient again. Records that need the unit of work (unsaved
+related objects, filled collections, an explicit primary key) take the ORM path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state
 
-from .hooks import stamp
+from .errors import IntegrityError
 
 if TYPE_CHECKING:
+
     from .repository import Repository
 
-_MISSING = object()
-_ID_CHUNK = 500
+_MISSING: Any = object()
+_ID_CHUNK = 500  # uids per IN (...) list when ids must be looked up
+
+
+@dataclass(slots=True)
+class _Column:
+    """One insertable column and how its value is found when a record has none."""
+
+    key: str  # attribute key on the model
+    name: str  # the column's key in the table (bind parameter name)
+    column: sa.Column[Any]
+    default: Any  # _MISSING, a scalar, or a callable taking an (unused) execution context
+    evaluates_none: bool  # None is a value (JSON 'null'), not "absent"
+    server_side: bool  # only the database knows the default
 
 
 @dataclass(slots=True)
 class _Plan:
     """How to turn one registry's objects into insert rows (computed once per class)."""
 
+    mapper: Mapper[Any]
     table: sa.Table
-    columns: list[sa.Column[Any]]
-    keys: list[str]  # attribute key per column
-    defaults: list[Any]  # column default per column: _MISSING, a scalar, or a callable
-    to_one: list[tuple[str, str, str]]  # (relationship key, local attribute key, remote key)
-    collections: list[str]
-    has_uid: bool
+    pk_key: str
+    columns: list[_Column]
+    to_one: list[tuple[str, str, str | None]]  # (relationship, local key, remote key or None: pk)
+    relationship_keys: frozenset[str]
+    collection_keys: frozenset[str]
+    bulk_ok: bool  # False: a column default only SQL can compute, or a composite key
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -46,135 +66,324 @@ def _plan(model: type) -> _Plan:
     plan = _PLANS.get(model)
     if plan is not None:
         return plan
-    mapper = sa.inspect(model)
+    mapper: Mapper[Any] = sa.inspect(model)
     table = mapper.local_table
-    columns: list[sa.Column[Any]] = []
-    keys: list[str] = []
-    defaults: list[Any] = []
+    assert isinstance(table, sa.Table)
+    pk_columns = list(table.primary_key.columns)
+    bulk_ok = len(pk_columns) == 1 and mapper.inherits is None
+    columns: list[_Column] = []
     for column in table.columns:
         if column.primary_key:
             continue
-        columns.append(column)
-        keys.append(mapper.get_property_by_column(column).key)
         default = column.default
-        if default is None:
-            defaults.append(_MISSING)
-        elif getattr(default, "is_scalar", False):
-            defaults.append(default.arg)  # type: ignore[attr-defined]
-        else:
-            defaults.append(default.arg)  # type: ignore[attr-defined]
-    to_one: list[tuple[str, str, str]] = []
+        value: Any = _MISSING
+        if default is not None:
+            if default.is_scalar or default.is_callable:
+                value = default.arg  # type: ignore[attr-defined]
+            else:  # a SQL expression or a sequence: only the unit of work handles it
+                bulk_ok = False
+        columns.append(
+            _Column(
+                key=mapper.get_property_by_column(column).key,
+                name=column.key,
+                column=column,
+                default=value,
+                evaluates_none=bool(column.type.should_evaluate_none),
+                server_side=value is _MISSING and column.server_default is not None,
+            )
+        )
+    to_one: list[tuple[str, str, str | None]] = []
     collections: list[str] = []
     for rel in mapper.relationships:
         if rel.direction.name == "MANYTOONE" and len(rel.local_remote_pairs) == 1:
             local, remote = rel.local_remote_pairs[0]
-            to_one.append(
-                (rel.key, mapper.get_property_by_column(local).key, remote.key)
-            )
+            target_pk = rel.mapper.primary_key
+            remote_key = None if len(target_pk) == 1 and target_pk[0] is remote else remote.key
+            to_one.append((rel.key, mapper.get_property_by_column(local).key, remote_key))
         else:
             collections.append(rel.key)
     plan = _PLANS[model] = _Plan(
-        table=table,  # type: ignore[arg-type]
+        mapper=mapper,
+        table=table,
+        pk_key=mapper.get_property_by_column(pk_columns[0]).key,
         columns=columns,
-        keys=keys,
-        defaults=defaults,
         to_one=to_one,
-        collections=collections,
-        has_uid="uid" in table.c,
+        relationship_keys=frozenset(rel_key for rel_key, _, _ in to_one),
+        collection_keys=frozenset(collections),
+        bulk_ok=bulk_ok,
     )
     return plan
 
 
-def _needs_unit_of_work(plan: _Plan, record: Any) -> bool:
-    state = record.__dict__
-    if "id" in state and state["id"] is not None:
+def _needs_unit_of_work(plan: _Plan, state: dict[str, Any]) -> bool:
+    """True if only a flush can insert this record (cascades, an explicit primary key)."""
+    if state.get(plan.pk_key) is not None or state["_sa_instance_state"].session_id is not None:
+        return True  # an explicit id, or already pending in a session (a flush inserts it)
+    if not plan.collection_keys.isdisjoint(state) and any(
+        state.get(key) for key in plan.collection_keys
+    ):
         return True
-    if any(state.get(key) for key in plan.collections):
-        return True
-    for rel_key, _, _ in plan.to_one:
-        related = state.get(rel_key)
-        if related is not None and sa.inspect(related).key is None:
-            return True
+    if not plan.relationship_keys.isdisjoint(state):
+        for rel_key, _, _ in plan.to_one:
+            related = state.get(rel_key)
+            if related is not None and instance_state(related).key is None:
+                return True
     return False
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (re-enabled after it if it was on).
+
+    Building 100,000 rows allocates millions of tuples and lists; with that many live objects
+    each full collection walks all of them, and the collector costs more than the work.
+    Reference counting still frees everything that is not part of a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def insert_records(repo: Repository, model: type, records: list[Any]) -> None:
-    """Insert new ``records`` of ``model``; afterwards they are persistent in the session."""
+    """Insert new ``records`` of ``model``; afterwards they are persistent in the session.
+
+    The caller has stamped the records and checked write access (``Repository._save``: the
+    ``before_flush`` rules of :mod:`lamin_registry.hooks`, which a bulk insert does not pass
+    through) and runs this inside a savepoint: either every record is inserted or none is.
+    """
+    with gc_paused():
+        _insert_records(repo, model, records)
+
+
+def _insert_records(repo: Repository, model: type, records: list[Any]) -> None:
     plan = _plan(model)
-    if (repo.dialect == "sqlite" and not plan.has_uid) or any(
-        _needs_unit_of_work(plan, record) for record in records
-    ):
-        repo.session.add_all(records)
-        repo.session.flush()
+    dicts = [record.__dict__ for record in records]
+    if not plan.bulk_ok or any(_needs_unit_of_work(plan, state) for state in dicts):
+        _insert_with_unit_of_work(repo.session, records)
         return
-    for record in records:
-        stamp(record, repo)
-        state = record.__dict__
+    _resolve_to_one(plan, dicts)
+    session = repo.session
+    session.flush()  # pending changes first, so foreign keys to them resolve
+    connection = session.connection()
+    dialect = connection.dialect
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    for col in plan.columns:
+        built = _column_values(col, dicts, dialect)
+        if built is None:  # a server-side default is needed: let the ORM insert them
+            _insert_with_unit_of_work(session, records)
+            return
+        values, omit = built
+        if not omit:  # omitted: absent everywhere, the database fills NULL or its default
+            names.append(col.name)
+            columns.append(values)
+    rows = list(zip(*columns, strict=True)) if columns else [()] * len(dicts)
+    if dialect.name == "sqlite":
+        ids = _insert_sqlite(connection, plan, names, rows, dicts)
+    else:
+        ids = _insert_returning(connection, plan, [dict(zip(names, row)) for row in rows])
+    pk_key = plan.pk_key
+    for state, new_id in zip(dicts, ids, strict=True):
+        state[pk_key] = new_id
+    _register_persistent(session, plan, records)
+
+
+def _insert_with_unit_of_work(session: Session, records: list[Any]) -> None:
+    session.add_all(records)
+    session.flush()
+
+
+def _resolve_to_one(plan: _Plan, dicts: list[dict[str, Any]]) -> None:
+    """Copy the primary key of each related (saved) object into its foreign key column."""
+    if not plan.to_one:
+        return
+    keys = plan.relationship_keys
+    for state in dicts:
+        if keys.isdisjoint(state):
+            continue
         for rel_key, local_key, remote_key in plan.to_one:
             if rel_key in state:
                 related = state[rel_key]
-                setattr(record, local_key, None if related is None else getattr(related, remote_key))
+                if related is None:
+                    state[local_key] = None
+                elif remote_key is None:  # the related primary key: known without a load
+                    state[local_key] = instance_state(related).key[1][0]  # type: ignore[index]
+                else:
+                    state[local_key] = getattr(related, remote_key)
 
-    # Column values: the object's own, else the column default, computed once per batch.
-    batch_defaults: list[Any] = []
-    for default in plan.defaults:
-        if callable(default):
-            default = default(None)
-        batch_defaults.append(None if default is _MISSING else default)
-    rows = [
-        [record.__dict__.get(key, default) for key, default in zip(plan.keys, batch_defaults, strict=True)]
-        for record in records
-    ]
-    session = repo.session
-    # No flush first: records pointing at unflushed objects took the unit-of-work path above,
-    # and a flush here would trip over the new objects already sitting in backref collections.
-    connection = session.connection()
-    if repo.dialect == "sqlite":
-        ids = _insert_sqlite(connection, plan, rows, [record.uid for record in records])
+
+def _column_values(
+    col: _Column, dicts: list[dict[str, Any]], dialect: sa.Dialect
+) -> tuple[list[Any], bool] | None:
+    """``(bound values, omit)`` of one column, by the ORM's rules for a flush.
+
+    A record lacking a value (absent, or None where None is not a value) gets the column
+    default (computed once per batch), else NULL; its ``__dict__``
+    receives the value used, as a flush leaves it. On SQLite the values come back through the
+    column type's bind processor (the driver gets them as they are); on PostgreSQL SQLAlchemy
+    processes them. ``omit``: no record has a value and NULL is all there is to send. None
+    when a server-side default would be needed for some but not all rows.
+    """
+    key = col.key
+    process = dialect.name == "sqlite"
+    values = [state.get(key, _MISSING) for state in dicts]
+    if col.evaluates_none:
+        missing = [value is _MISSING for value in values]
     else:
-        ids = _insert_returning(connection, plan, rows)
-    defaulted = [
-        (key, value)
-        for key, value, default in zip(plan.keys, batch_defaults, plan.defaults, strict=True)
-        if default is not _MISSING
-    ]
-    for record, new_id in zip(records, ids, strict=True):
-        state = record.__dict__
-        record.id = new_id
-        for key, value in defaulted:
-            if key not in state:
-                set_committed_value(record, key, value)
-        make_transient_to_detached(record)
-    session.add_all(records)
+        missing = [value is None or value is _MISSING for value in values]
+    if not any(missing):
+        return (_process(col, dialect, values) if process else values), False
+    if col.default is _MISSING:
+        if col.server_side:  # only the database knows the value: the ORM path expires it
+            return None
+        default = None
+    elif callable(col.default):
+        default = col.default(None)
+    else:
+        default = col.default
+    if all(missing):
+        for state in dicts:
+            state[key] = default
+        if default is None:
+            return [], True
+        bound = _process(col, dialect, [default])[0] if process else default
+        return [bound] * len(dicts), False
+    absent = [i for i, flag in enumerate(missing) if flag]
+    for i in absent:
+        dicts[i][key] = default
+        values[i] = default
+    bound_values = _process(col, dialect, values) if process else values
+    if default is None and col.evaluates_none:  # NULL, not JSON 'null', where nothing was set
+        null = None if process else sa.null()
+        for i in absent:
+            bound_values[i] = null
+    return bound_values, False
+
+
+def _process(col: _Column, dialect: sa.Dialect, values: list[Any]) -> list[Any]:
+    """Values as the driver takes them (the column type's bind processor), None kept as NULL."""
+    processor: Callable[[Any], Any] | None = col.column.type._cached_bind_processor(dialect)
+    if processor is None:
+        return values
+    if col.evaluates_none:
+        return [processor(value) for value in values]
+    return [None if value is None else processor(value) for value in values]
 
 
 def _insert_sqlite(
-    connection: sa.Connection, plan: _Plan, rows: list[list[Any]], uids: list[str]
+    connection: sa.Connection,
+    plan: _Plan,
+    names: list[str],
+    rows: list[tuple[Any, ...]],
+    dicts: list[dict[str, Any]],
 ) -> list[int]:
-    dialect = connection.dialect
-    processors: list[Callable[[Any], Any] | None] = [
-        column.type._cached_bind_processor(dialect) for column in plan.columns
-    ]
-    active = [(i, fn) for i, fn in enumerate(processors) if fn is not None]
-    for row in rows:
-        for i, fn in active:
-            row[i] = fn(row[i])
-    quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(plan.table.name)} ({', '.join(quote(c.name) for c in plan.columns)}) "
-        f"VALUES ({', '.join('?' for _ in plan.columns)})"
-    )
-    connection.exec_driver_sql(sql, [tuple(row) for row in rows])  # type: ignore[arg-type]
+    """One ``executemany``; the new ids follow from SQLite's rowid allocation.
+
+    Inside a write transaction SQLite gives each new row ``max(rowid) + 1``, so ``n`` rows
+    inserted after a maximum ``m`` get ``m+1 .. m+n`` in order exactly when the last insert
+    rowid is ``m + n``. If that check fails (AUTOINCREMENT gaps, a trigger), the ids are read
+    back by uid.
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    table = quote(plan.table.name)
+    pk_name = quote(plan.table.primary_key.columns[0].name)
+    before = connection.exec_driver_sql(f"SELECT max({pk_name}) FROM {table}").scalar() or 0
+    if names:
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(name) for name in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})"
+        )
+    else:
+        sql = f"INSERT INTO {table} DEFAULT VALUES"
+    connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+    if last == before + len(rows):
+        return list(range(before + 1, last + 1))
+    if "uid" not in plan.table.c:
+        raise IntegrityError(
+            f"could not tell the ids of {len(rows)} new {plan.mapper.class_.__name__} rows"
+        )
+    uids = [state["uid"] for state in dicts]
+    uid, pk = plan.table.c.uid, plan.table.primary_key.columns[0]
     by_uid: dict[str, int] = {}
-    uid, pk = plan.table.c.uid, plan.table.c.id
     for start in range(0, len(uids), _ID_CHUNK):
         chunk = uids[start : start + _ID_CHUNK]
-        by_uid.update(connection.execute(sa.select(uid, pk).where(uid.in_(chunk))).all())
+        for row in connection.execute(sa.select(uid, pk).where(uid.in_(chunk))):
+            by_uid[row[0]] = row[1]
     return [by_uid[value] for value in uids]
 
 
-def _insert_returning(connection: sa.Connection, plan: _Plan, rows: list[list[Any]]) -> list[int]:
-    names = [column.key for column in plan.columns]
-    params = [dict(zip(names, row, strict=True)) for row in rows]
-    stmt = sa.insert(plan.table).returning(plan.table.c.id, sort_by_parameter_order=True)
+def _insert_returning(
+    connection: sa.Connection, plan: _Plan, params: list[dict[str, Any]]
+) -> list[int]:
+    """Batched multi-row ``INSERT ... RETURNING id`` (SQLAlchemy's insertmanyvalues).
+
+    ``sort_by_parameter_order`` makes the returned ids line up with ``params``.
+    """
+    pk = plan.table.primary_key.columns[0]
+    stmt = sa.insert(plan.table).returning(pk, sort_by_parameter_order=True)
+    if not params[0]:
+        return [connection.execute(stmt).scalar_one() for _ in params]
     return list(connection.execute(stmt, params).scalars().all())
+
+
+def _register_persistent(session: Session, plan: _Plan, records: list[Any]) -> None:
+    """Make the inserted ``records`` persistent in ``session``, as a flush would.
+
+    Each gets its identity key, a place in the identity map, a clean committed state, and
+    membership of the current transaction's new objects, so that rolling the transaction (or
+    the savepoint) back makes them transient again. This is the bookkeeping of
+    ``Session._register_persistent`` without its per-object attribute reads (about 13 µs per
+    object, more than the INSERT itself); with session lifecycle listeners registered, the
+    session's own methods run instead, so the events fire.
+    """
+    dispatch = session.dispatch
+    if (
+        dispatch.before_attach
+        or dispatch.after_attach
+        or dispatch.transient_to_pending
+        or dispatch.pending_to_persistent
+    ):
+        states = [instance_state(record) for record in records]
+        for state in states:
+            session._save_impl(state)
+        session._register_persistent(set(states))
+        return
+    transaction = session._transaction
+    assert transaction is not None  # session.connection() began one
+    new_in_transaction = transaction._new
+    identity_map = session.identity_map
+    present = identity_map._dict
+    weak_map = identity_map._wr
+    modified = identity_map._modified
+    session_key = session.hash_key
+    identity_class = plan.mapper._identity_class
+    pk_key = plan.pk_key
+    states = [record._sa_instance_state for record in records]
+    for record, state in zip(records, states, strict=True):
+        key = (identity_class, (record.__dict__[pk_key],), None)
+        old = present.get(key)
+        if old is not None and old is not state:  # a stale object of a deleted row
+            identity_map._manage_removed_state(old)
+        state.key = key
+        state.session_id = session_key
+        state.committed_state.clear()
+        state.__dict__.pop("_pending_mutations", None)
+        if state.expired_attributes:
+            state.expired_attributes.difference_update(record.__dict__)
+        if state.modified:
+            modified.discard(state)
+            state.modified = False
+        state.expired = False
+        state._strong_obj = None
+        present[key] = state
+        state._instance_dict = weak_map
+    # WeakKeyDictionary.update, without its per-item Python call
+    remove = new_in_transaction._remove  # type: ignore[attr-defined]
+    new_in_transaction.data.update(  # type: ignore[attr-defined]
+        {weakref.ref(state, remove): True for state in states}
+    )

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from .models.base import BaseSQLRecord
+from . import access
+from .models.artifacts import Artifact, Collection
+from .models.base import BaseSQLRecord, SQLRecord
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -25,15 +27,20 @@ _STAMPED: dict[type, tuple[bool, bool]] = {}
 def _stamped_fields(model: type) -> tuple[bool, bool]:
     fields = _STAMPED.get(model)
     if fields is None:
-        columns = sa.inspect(model).columns
+        columns: Any = sa.inspect(model).local_table.columns
         fields = _STAMPED[model] = ("created_by_id" in columns, "run_id" in columns)
     return fields
 
 
 def stamp(record: Any, repo: Repository) -> None:
-    """Fill ``created_by_id`` and ``run_id`` of a new record from the repository."""
+    """Fill ``created_by_id``, ``run_id`` and the branch of a new record from the repository."""
     has_created_by, has_run = _stamped_fields(type(record))
     state = record.__dict__
+    if isinstance(record, SQLRecord) and not state.get("_branch_given"):
+        branch_id = repo.current_branch_id
+        if state.get("branch_id") != branch_id:
+            record.branch_id = branch_id
+            record.created_on_id = branch_id
     if has_created_by and state.get("created_by_id") is None and state.get("created_by") is None:
         record.created_by_id = repo.user_id
     if (
@@ -47,9 +54,66 @@ def stamp(record: Any, repo: Repository) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: object, instances: object) -> None:
+    """Stamp new records and refuse writes the acting user may not make."""
     repo: Repository | None = session.info.get(REPOSITORY_KEY)
     if repo is None:
         return
+    permissions = repo.permissions
     for record in session.new:
         if isinstance(record, BaseSQLRecord):
             stamp(record, repo)
+            access.check_create(permissions, record)
+    for record in session.dirty:
+        if isinstance(record, SQLRecord):
+            access.check_update(permissions, record)
+    for record in session.deleted:
+        if isinstance(record, SQLRecord):
+            access.check_delete(permissions, record)
+    repo._write_run_inputs()
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, transaction: object, connection: sa.Connection) -> None:
+    """PostgreSQL: tell the row-level security policies who is acting (``SET LOCAL``)."""
+    repo: Repository | None = session.info.get(REPOSITORY_KEY)
+    if repo is not None and connection.dialect.name == "postgresql":
+        set_database_user(connection, repo.user_id)
+
+
+def set_database_user(connection: sa.Connection, user_id: int) -> None:
+    """``SET LOCAL lamin_registry.user_id``: the user the PostgreSQL policies check."""
+    connection.execute(
+        sa.text("SELECT set_config('lamin_registry.user_id', :user_id, true)"),
+        {"user_id": str(user_id)},
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _visible_relationships(state: ORMExecuteState) -> None:
+    """Relationship collections obey the same visibility as queries (branches, spaces)."""
+    if not (state.is_select and state.is_relationship_load):
+        return
+    repo: Repository | None = state.session.info.get(REPOSITORY_KEY)
+    if repo is None:
+        return
+    options = []
+    for mapper in state.all_mappers:
+        conditions = repo._visibility(mapper.class_)
+        if conditions:
+            options.append(with_loader_criteria(mapper.class_, sa.and_(*conditions)))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def _note_run_input(record: Any, context: Any) -> None:
+    """Artifacts and collections loaded inside ``repo.track()`` become the run's inputs."""
+    session = context.session
+    repo: Repository | None = session.info.get(REPOSITORY_KEY) if session else None
+    if repo is None or repo.run_id is None:
+        return
+    if record.__dict__.get("run_id") != repo.run_id:  # the run's own outputs are not inputs
+        repo._run_inputs.add((type(record), record.id))
+
+
+for _model in (Artifact, Collection):
+    event.listen(_model, "load", _note_run_input)

@@ -148,7 +148,7 @@ def seed_sqlite_statistics(connection: sa.Connection) -> None:
     if rows:
         connection.exec_driver_sql(
             "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-            rows,  # type: ignore[arg-type]
+            rows,
         )
         connection.exec_driver_sql("ANALYZE sqlite_schema")
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import _context, hooks
+from . import _context, access, hooks, versioning
 from .bulk import insert_records
 from .dberrors import translated
 from .errors import (
@@ -27,7 +27,7 @@ from .errors import (
     MultipleResultsFound,
 )
 from .models.base import BaseSQLRecord, SQLRecord
-from .models.core import User
+from .models.core import Branch, Space, SpaceAccess, Team, User
 from .query.lookups import Condition
 from .query.query import Query, build_conditions
 from .uids import is_base62
@@ -71,9 +71,13 @@ class Repository:
         self.dialect = session.get_bind().dialect.name
         self.current_branch_id = MAIN_BRANCH
         self.run_id: int | None = None
+        self._run_inputs: set[tuple[type, int]] = set()
+        self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
-        session.info[hooks.REPOSITORY_KEY] = self
         self.user = self._resolve_user(user)
+        session.info[hooks.REPOSITORY_KEY] = self
+        if self.dialect == "postgresql":
+            hooks.set_database_user(session.connection(), self.user_id)
 
     # -- identity -------------------------------------------------------------------------
 
@@ -104,6 +108,14 @@ class Repository:
         """The id of the user this repository acts as."""
         return int(self.user.id)
 
+    @property
+    def permissions(self) -> access.Permissions:
+        """The acting user's roles per space (loaded once, refreshed after grant/revoke)."""
+        if self._permissions is None:
+            with self.session.no_autoflush:
+                self._permissions = access.load_permissions(self.session, self.user_id)
+        return self._permissions
+
     def __enter__(self) -> Repository:
         self._tokens.append(_context._active.set(self))
         return self
@@ -122,10 +134,14 @@ class Repository:
         return ids
 
     def _visibility(self, model: type, *, branches: bool = True) -> list[Condition]:
-        """Conditions every read of ``model`` gets (branch filter unless ``branches=False``)."""
+        """Conditions every read of ``model`` gets: readable spaces, and visible branches
+        unless ``branches=False`` (get by id/uid, queries that name a branch)."""
         conditions: list[Condition] = []
         if branches and issubclass(model, SQLRecord):
             conditions.append(model.branch_id.in_(self.visible_branch_ids))
+        spaces = access.space_condition(model, self.permissions)
+        if spaces is not None:
+            conditions.append(spaces)
         return conditions
 
     # -- execution helpers (errors translated) -------------------------------------------------
@@ -223,7 +239,7 @@ class Repository:
         )
         if not is_base62(uid):
             raise not_found
-        column = model.uid  # type: ignore[attr-defined]
+        column = sa.inspect(model).local_table.c.uid
         visibility = self._visibility(model, branches=False)
         full_length = getattr(model, "_uid_length", 0)
         if len(uid) >= full_length:
@@ -332,10 +348,17 @@ class Repository:
                 fresh = [
                     record for record, match in zip(group, stored, strict=True) if match is None
                 ]
+                for record in fresh:
+                    hooks.stamp(record, self)
+                    access.check_create(self.permissions, record)
+                if fresh and hasattr(model, "is_latest"):
+                    versioning.prepare_new_versions(self, model, fresh)
                 if fresh:
                     insert_records(self, model, fresh)
+                if model is Space or model is SpaceAccess:
+                    self._permissions = None
                 for i, record, match in zip(indexes, group, stored, strict=True):
-                    result[i] = match if match is not None else record  # type: ignore[assignment]
+                    result[i] = match if match is not None else record
             if existing:
                 for record in existing:
                     if sa.inspect(record).session is not self.session:
@@ -372,16 +395,17 @@ class Repository:
             name_column = getattr(model, name_field)
             for chunk in chunks(names):
                 conditions = [name_column.in_(chunk), *self._visibility(model)]
+                registry: Any = model
                 if versioned:
-                    conditions.append(model.is_latest.is_(True))  # type: ignore[attr-defined]
-                stmt = sa.select(model).where(*conditions).order_by(model.id)  # type: ignore[attr-defined]
+                    conditions.append(registry.is_latest.is_(True))
+                stmt = sa.select(registry).where(*conditions).order_by(registry.id)
                 for row in self._scalars(stmt):
-                    key = (
+                    row_key = (
                         getattr(row, name_field),
                         row.type_id if has_type else None,
                         row.version_tag if versioned else None,
                     )
-                    stored.setdefault(key, row)
+                    stored.setdefault(row_key, row)
         matches: list[Any | None] = []
         first_in_batch: dict[tuple[Any, ...], Any] = {}
         for record, key in zip(records, keys, strict=True):
@@ -425,11 +449,15 @@ class Repository:
                     "%s is already in trash; pass permanent=True to remove it", _label(target)
                 )
                 return
-            self._move([target], TRASH_BRANCH)
+            with self._atomic(f"moving {_label(target)} to trash failed"):
+                old_branch = target.branch_id  # type: ignore[attr-defined]
+                self._move([target], TRASH_BRANCH)
+                versioning.hand_over_latest(self, target, old_branch)
             logger.info("moved record to trash: %r", target)
             return
         with self._atomic(f"deleting {_label(target)} failed"):
             self._check_protected(model, [state.identity[0]])  # type: ignore[index]
+            versioning.hand_over_latest(self, target, getattr(target, "branch_id", 0))
             self.session.delete(target)
             self.session.flush()
 
@@ -444,6 +472,7 @@ class Repository:
             logger.warning("moved records to trash (branch_id = -1)")
             return
         with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
+            self._check_rows(model, ids, f"deleting {model.__name__} records")
             self._check_protected(model, ids)
             for chunk in chunks(ids):
                 self.session.execute(sa.delete(model).where(pk.in_(chunk)))
@@ -457,7 +486,7 @@ class Repository:
 
     def _check_protected(self, model: type, ids: list[Any]) -> None:
         """Refuse a permanent delete that protected (RESTRICT) references would block."""
-        table = sa.inspect(model).local_table
+        table: Any = sa.inspect(model).local_table
         blockers: list[str] = []
         for other in table.metadata.sorted_tables:
             for fk in other.foreign_keys:
@@ -515,9 +544,21 @@ class Repository:
                 record.branch_id = branch_id
             self.session.flush()
 
+    def _check_rows(self, model: type, ids: list[Any], what: str) -> None:
+        """Bulk moves and deletes: write access to every row's space, admin for locked rows."""
+        if self.permissions.admin_everywhere or not issubclass(model, SQLRecord):
+            return
+        pk: Any = sa.inspect(model).primary_key[0]
+        locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))
+        archived = model.branch_id == access.ARCHIVE_BRANCH
+        for chunk in chunks(ids):
+            stmt = sa.select(model.space_id, locked, archived).where(pk.in_(chunk)).distinct()
+            access.check_rows(self.permissions, [tuple(row) for row in self._execute(stmt)], what)
+
     def _move_ids(self, model: type, ids: list[Any], branch_id: int) -> None:
-        pk = sa.inspect(model).primary_key[0]
+        pk: Any = sa.inspect(model).primary_key[0]
         with self._atomic(f"moving {model.__name__} records failed"):
+            self._check_rows(model, ids, f"moving {model.__name__} records")
             for chunk in chunks(ids):
                 self.session.execute(
                     sa.update(model).where(pk.in_(chunk)).values(branch_id=branch_id),
@@ -594,14 +635,140 @@ class Repository:
             run.status = "errored"
             run.finished_at = utcnow()
             run._aux = {"error": f"{type(error).__name__}: {error}"}
-            self.session.flush()
+            # the block's own error is what matters; a broken transaction must not mask it
+            with suppress(sa.exc.SQLAlchemyError):
+                self._write_run_inputs()
+                self.session.flush()
             raise
         else:
             run.status = "completed"
             run.finished_at = utcnow()
+            self._write_run_inputs()
             self.session.flush()
         finally:
             self.run_id = previous
+
+    def _write_run_inputs(self) -> None:
+        """Link the artifacts and collections loaded inside ``track()`` to the run."""
+        if not self._run_inputs or self.run_id is None:
+            return
+        pending, self._run_inputs = self._run_inputs, set()
+        connection = self.session.connection()
+        tables = BaseSQLRecord.metadata.tables
+        for model in {model for model, _ in pending}:
+            name = model.__name__.lower()
+            link = tables[f"lamindb_{name}_input_of_runs"]
+            ids = sorted(record_id for kind, record_id in pending if kind is model)
+            known = set(
+                connection.execute(
+                    sa.select(link.c[f"{name}_id"]).where(
+                        link.c.run_id == self.run_id, link.c[f"{name}_id"].in_(ids)
+                    )
+                ).scalars()
+            )
+            rows = [{f"{name}_id": i, "run_id": self.run_id} for i in ids if i not in known]
+            if rows:
+                connection.execute(sa.insert(link), rows)
+
+    # -- spaces and access ----------------------------------------------------------------
+
+    def grant(self, grantee: User | Team | str, space: Space | int | str, role: str) -> None:
+        """Give a user or team ``read``, ``write`` or ``admin`` on ``space`` (admins only)."""
+        if role not in access.LEVELS:
+            raise InvalidArgument(f"role must be one of 'read', 'write', 'admin', got {role!r}")
+        target = access.resolve_space(self.session, space)
+        self.permissions.require(target.id, access.ADMIN, f"granting a role on '{target.name}'")
+        kind, grantee_id = access.resolve_grantee(self.session, grantee)
+        column = SpaceAccess.user_id if kind == "user" else SpaceAccess.team_id
+        with self._atomic(f"granting {role} on '{target.name}' failed"):
+            existing = self.session.scalars(
+                sa.select(SpaceAccess).where(
+                    SpaceAccess.space_id == target.id, column == grantee_id
+                )
+            ).first()
+            if existing is None:
+                self.session.add(
+                    SpaceAccess(space_id=target.id, role=role, **{f"{kind}_id": grantee_id})
+                )
+            else:
+                existing.role = role
+            self.session.flush()
+        self._permissions = None
+
+    def revoke(self, grantee: User | Team | str, space: Space | int | str) -> None:
+        """Remove a user's or team's role on ``space`` (admins only)."""
+        target = access.resolve_space(self.session, space)
+        self.permissions.require(target.id, access.ADMIN, f"revoking a role on '{target.name}'")
+        kind, grantee_id = access.resolve_grantee(self.session, grantee)
+        column = SpaceAccess.user_id if kind == "user" else SpaceAccess.team_id
+        with self._atomic(f"revoking access to '{target.name}' failed"):
+            self.session.execute(
+                sa.delete(SpaceAccess).where(
+                    SpaceAccess.space_id == target.id, column == grantee_id
+                )
+            )
+        self._permissions = None
+
+    # -- named branches -------------------------------------------------------------------
+
+    def create_branch(self, name: str, description: str | None = None) -> Branch:
+        """A new named branch (id > 3), status ``standalone``."""
+        branch = Branch(name=name, description=description)
+        with self._atomic(f"creating branch {name!r} failed"):
+            self.session.add(branch)
+            self.session.flush()
+        return branch
+
+    def _branch(self, branch: Branch | str | int) -> Branch:
+        if isinstance(branch, Branch):
+            return branch
+        if isinstance(branch, int) and not isinstance(branch, bool):
+            found = self.session.get(Branch, branch)
+        elif isinstance(branch, str):
+            found = self.session.scalar(
+                sa.select(Branch).where(sa.func.lower(Branch.name) == branch.lower())
+            )
+        else:
+            raise InvalidArgument(f"Expected a Branch, its id or its name, got {branch!r}")
+        if found is None:
+            raise DoesNotExist(f"No branch {branch!r}; create it with repo.create_branch()")
+        return found
+
+    def switch_branch(self, branch: Branch | str | int) -> Branch:
+        """Make ``branch`` current for this repository: new records land on it and queries
+        see it besides main."""
+        target = self._branch(branch)
+        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, LOCKED_BRANCH, 3):
+            raise InvalidArgument(
+                f"Cannot switch to the built-in branch {target.name!r}; use 'main' or a named "
+                "branch"
+            )
+        if target.status in ("merged", "closed"):
+            raise InvalidArgument(f"Branch {target.name!r} is {target.status}")
+        self.current_branch_id = target.id
+        return target
+
+    def merge_branch(self, branch: Branch | str | int) -> Branch:
+        """Move every record of a named branch to main and mark the branch ``merged``."""
+        target = self._branch(branch)
+        if target.id <= 3:
+            raise InvalidArgument(f"Only named branches can be merged, not {target.name!r}")
+        with self._atomic(f"merging branch {target.name!r} failed"):
+            for mapper in BaseSQLRecord.registry.mappers:
+                model = mapper.class_
+                if not issubclass(model, SQLRecord) or mapper.local_table is None:
+                    continue
+                pk: Any = mapper.primary_key[0]
+                ids = list(
+                    self.session.scalars(sa.select(pk).where(model.branch_id == target.id))
+                )
+                if ids:
+                    self._move_ids(model, ids, MAIN_BRANCH)
+            target.status = "merged"
+            self.session.flush()
+        if self.current_branch_id == target.id:
+            self.current_branch_id = MAIN_BRANCH
+        return target
 
     # -- curation (implemented in lamin_registry.curation) -----------------------------------
 

@@ -1,9 +1,10 @@
 """Every registry of lamin_registry, importable from one place."""
 
 from . import links as links
+from . import search_index as search_index
 from .artifacts import Artifact, Collection
 from .base import BaseSQLRecord, SQLRecord, metadata
-from .core import Branch, Space, Storage, Team, User
+from .core import Branch, Space, SpaceAccess, Storage, Team, User
 from .features import Feature, FeatureValue, JsonValue, Schema
 from .labels import Project, Record, Reference, ULabel
 from .tracking import Run, Transform
@@ -23,6 +24,7 @@ __all__ = [
     "SQLRecord",
     "Schema",
     "Space",
+    "SpaceAccess",
     "Storage",
     "Team",
     "Transform",

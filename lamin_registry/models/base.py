@@ -91,12 +91,12 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
     for rel in mapper.relationships:
         allowed.add(rel.key)
         if rel.direction.name == "MANYTOONE":
-            for column in rel.local_columns:
-                fk_to_relationship.setdefault(column.key, rel.key)
+            for local in rel.local_columns:
+                fk_to_relationship.setdefault(str(local.key), rel.key)
     required: list[tuple[str, str | None]] = []
     scalar_defaults: list[tuple[str, Any]] = []
     for prop in mapper.column_attrs:
-        column = prop.columns[0]
+        column: Any = prop.columns[0]
         key = prop.key
         if key.startswith("_") and key not in cls._init_private_fields:
             continue
@@ -110,7 +110,7 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         if key in cls._filled_on_save:
             continue
         if default is not None and getattr(default, "is_scalar", False):
-            scalar_defaults.append((key, default.arg))  # type: ignore[attr-defined]
+            scalar_defaults.append((key, default.arg))
         elif (
             not column.nullable
             and default is None
@@ -152,7 +152,7 @@ def check_field_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
         raise FieldValidationError(
             f"{cls.__name__}.{key} expects {names}, got {type(value).__name__}: {value!r}"
         )
-    if max_length is not None and len(value) > max_length:
+    if max_length is not None and isinstance(value, str) and len(value) > max_length:
         raise FieldValidationError(
             f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
         )
@@ -390,7 +390,8 @@ class SQLRecord(BaseSQLRecord):
 
     @declared_attr
     def branch(cls) -> Mapped[Branch]:
-        return relationship("Branch", foreign_keys=lambda: [cls.branch_id])  # type: ignore[list-item]
+        model: Any = cls
+        return relationship("Branch", foreign_keys=lambda: [model.branch_id])
 
     @declared_attr
     def space(cls) -> Mapped[Space]:
@@ -415,4 +416,7 @@ class SQLRecord(BaseSQLRecord):
         if kwargs.get("branch_id") is None:
             kwargs.pop("branch_id", None)
             kwargs["branch_id"] = _current_branch_id()
+        else:
+            # a deliberate branch; otherwise the saving repository's branch applies
+            self._branch_given = True
         kwargs.setdefault("created_on_id", kwargs["branch_id"])

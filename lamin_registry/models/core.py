@@ -124,6 +124,47 @@ class Team(BaseSQLRecord):
     created_at: Mapped[dt.datetime] = _created_at()
     created_by_id: Mapped[int] = mapped_column(fk("lamindb_user.id"), index=True, default=1)
 
+    members: Mapped[list[User]] = relationship(secondary="lamindb_teamuser", backref="teams")
+
+
+ROLES = ("read", "write", "admin")
+
+
+class SpaceAccess(BaseSQLRecord):
+    """A role (``read``, ``write``, ``admin``) of one user or one team on one space."""
+
+    __tablename__ = "lamindb_spaceaccess"
+    _name_field: ClassVar[str | None] = None
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(
+        sa.SmallInteger, fk("lamindb_space.id", cascade=True), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(fk("lamindb_user.id", cascade=True), index=True)
+    team_id: Mapped[int | None] = mapped_column(fk("lamindb_team.id", cascade=True), index=True)
+    role: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = _created_at()
+    created_by_id: Mapped[int] = mapped_column(fk("lamindb_user.id"), index=True, default=1)
+
+    space: Mapped[Space] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    team: Mapped[Team | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('read', 'write', 'admin')", name="role_is_known"),
+        sa.CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="user_or_team"),
+        sa.Index(
+            "unique_spaceaccess_user", "space_id", "user_id", unique=True,
+            postgresql_where=sa.text("user_id IS NOT NULL"),
+            sqlite_where=sa.text("user_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "unique_spaceaccess_team", "space_id", "team_id", unique=True,
+            postgresql_where=sa.text("team_id IS NOT NULL"),
+            sqlite_where=sa.text("team_id IS NOT NULL"),
+        ),
+    )
+
 
 class Storage(SQLRecord, TracksRun, TracksUpdates):
     """A storage location (``root``); file handling itself is out of scope."""

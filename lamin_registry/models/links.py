@@ -210,6 +210,16 @@ plain_link("project_references", _ref("project", cascade=True), _ref("reference"
 for _model in ["record", "artifact", "collection"]:
     plain_link(f"{_model}_input_of_runs", _ref(_model, cascade=True), _ref("run", cascade=True))
 
+# team membership (lamin_registry's own; lamindb leaves teams to its hosted service)
+sa.Table(
+    "lamindb_teamuser",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True),
+    _ref("team", cascade=True),
+    _ref("user", cascade=True),
+    sa.UniqueConstraint("team_id", "user_id"),
+)
+
 # (e) other links
 sa.Table(
     "lamindb_schemafeature",

@@ -32,19 +32,15 @@ class TracksRun:
 
     @declared_attr
     def created_by(cls) -> Mapped[Any]:
+        model: Any = cls
         return relationship(
-            "User",
-            foreign_keys=lambda: [cls.created_by_id],  # type: ignore[list-item]
-            backref=cls._created_by_backref,
+            "User", foreign_keys=lambda: [model.created_by_id], backref=cls._created_by_backref
         )
 
     @declared_attr
     def run(cls) -> Mapped[Any]:
-        return relationship(
-            "Run",
-            foreign_keys=lambda: [cls.run_id],  # type: ignore[list-item]
-            backref=cls._run_backref,
-        )
+        model: Any = cls
+        return relationship("Run", foreign_keys=lambda: [model.run_id], backref=cls._run_backref)
 
 
 class TracksUpdates:
@@ -65,15 +61,17 @@ class HasType:
 
     @declared_attr
     def type_id(cls) -> Mapped[int | None]:
-        return mapped_column(fk(f"{cls.__tablename__}.id"), index=True)  # type: ignore[attr-defined]
+        model: Any = cls
+        return mapped_column(fk(f"{model.__tablename__}.id"), index=True)
 
     @declared_attr
     def type(cls) -> Mapped[Any]:
+        model: Any = cls
         return relationship(
-            lambda: cls,
-            remote_side=lambda: [cls.id],  # type: ignore[attr-defined]
-            foreign_keys=lambda: [cls.type_id],
-            backref=orm_backref(f"{cls.__name__.lower()}s"),
+            lambda: model,
+            remote_side=lambda: [model.id],
+            foreign_keys=lambda: [model.type_id],
+            backref=orm_backref(f"{model.__name__.lower()}s"),
         )
 
 
@@ -104,11 +102,12 @@ class HasParents:
             ),
             sa.UniqueConstraint(f"from_{model}_id", f"to_{model}_id"),
         )
+        registry: Any = cls
         return relationship(
-            lambda: cls,
+            lambda: registry,
             secondary=link,
-            primaryjoin=lambda: cls.id == link.c[f"from_{model}_id"],  # type: ignore[attr-defined]
-            secondaryjoin=lambda: cls.id == link.c[f"to_{model}_id"],  # type: ignore[attr-defined]
+            primaryjoin=lambda: registry.id == link.c[f"from_{model}_id"],
+            secondaryjoin=lambda: registry.id == link.c[f"to_{model}_id"],
             backref="children",
         )
 
@@ -124,12 +123,26 @@ class IsVersioned:
     @property
     def stem_uid(self) -> str:
         """The uid without its 4-character version suffix."""
-        return self.uid[: self._uid_stem_length]  # type: ignore[attr-defined,no-any-return]
+        uid: str = getattr(self, "uid")  # noqa: B009 - the registry declares uid
+        return uid[: self._uid_stem_length]
+
+    @property
+    def versions(self) -> Any:
+        """Every version of this record's family (visible branches), newest first."""
+        from .._context import active_repository
+
+        model: Any = type(self)
+        return (
+            active_repository()
+            .filter(model, uid__startswith=self.stem_uid)
+            .order_by("-created_at", "-id")
+        )
 
     @property
     def version(self) -> str:
         """The version tag, or the uid's 4-character suffix when untagged."""
-        return self.version_tag or self.uid[self._uid_stem_length :]  # type: ignore[attr-defined,no-any-return]
+        uid: str = getattr(self, "uid")  # noqa: B009 - the registry declares uid
+        return self.version_tag or uid[self._uid_stem_length :]
 
 
 class CanCurate:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import FieldValidationError
-from ..uids import base62
+from ..uids import base62, decode_base62, encode_base62
 from .base import SQLRecord
 from .mixins import IsVersioned, TracksRun, TracksUpdates
 from .types import JSONType, UTCDateTime, fk, utcnow
@@ -52,17 +52,30 @@ class VersionedRecord(IsVersioned, SQLRecord):
     _init_extra: ClassVar[frozenset[str]] = frozenset({"aux", "revises"})
 
     def _new_uid(self) -> str:
-        return base62(self._uid_stem_length) + "0000"
+        revises = self._revises
+        if revises is None:
+            return base62(self._uid_stem_length) + "0000"
+        # provisional: the save recomputes the suffix from the whole family
+        stem, suffix = revises.uid[: self._uid_stem_length], revises.uid[self._uid_stem_length :]
+        return stem + encode_base62(decode_base62(suffix) + 1, 4)
 
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
         super()._prepare_kwargs(kwargs)
+        revises = kwargs.pop("revises", None)
+        if revises is not None:
+            if not isinstance(revises, type(self)):
+                raise FieldValidationError(f"`revises` has to be of type `{type(self).__name__}`")
+            if kwargs.get("key") is None:
+                kwargs["key"] = revises.key
+            if kwargs.get("description") is None and revises.description is not None:
+                kwargs["description"] = revises.description
+        self._revises = revises
         check_key(kwargs.get("key"))
         version = kwargs.get("version_tag")
         if version is not None and not isinstance(version, str):
             raise FieldValidationError(
                 "`version` parameter must be `None` or `str`, e.g., '0.1', '1', '2', etc."
             )
-        self._revises = kwargs.pop("revises", None)
 
 
 class Transform(VersionedRecord, TracksRun, TracksUpdates):

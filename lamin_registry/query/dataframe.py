@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.orm import RelationshipProperty, aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
+from ..bulk import gc_paused
 from ..errors import InvalidArgument
 from .lookups import FIELD_ALIASES
 
@@ -59,8 +61,11 @@ def _declaration_order(model: type) -> list[str]:
     return own + [key for key in keys if key not in own]
 
 
-def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any]], Any]:
-    """Relationships along ``path`` and the final column (``created_by__handle``)."""
+def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any]], str]:
+    """Relationships along ``path`` and the key of the final column (``created_by__handle``).
+
+    A path that ends on a relationship (``include="parents"``) shows the related name field.
+    """
     parts = path.split("__")
     relationships: list[RelationshipProperty[Any]] = []
     current = model
@@ -76,33 +81,50 @@ def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any
         if isinstance(prop, RelationshipProperty):
             relationships.append(prop)
             current = prop.mapper.class_
-            if i == len(parts) - 1:  # a bare relationship: show the related name field
-                name_field = getattr(current, "_name_field", None) or "id"
-                return relationships, getattr(current, name_field)
+            if i == len(parts) - 1:
+                return relationships, getattr(current, "_name_field", None) or "id"
         else:
             if i != len(parts) - 1:
                 raise InvalidArgument(f"{part!r} in include path {path!r} is not a relationship")
-            return relationships, getattr(current, part)
+            return relationships, part
     raise InvalidArgument(f"Empty include path {path!r}")  # pragma: no cover
 
 
-def _include_values(query: Query[Any], path: str, ids: sa.Subquery) -> dict[Any, Any]:
-    """``{record id: value}`` (to-one) or ``{record id: set of values}`` (to-many)."""
+def _include_values(
+    query: Query[Any], path: str, ids: sa.Subquery
+) -> tuple[dict[Any, Any], bool]:
+    """``({record id: value}, False)`` for a to-one path, ``({id: set of values}, True)``
+    for a to-many path: one statement, whatever the number of records.
+
+    Every hop joins an alias of its registry (paths may return to the same table, as in
+    ``parents__name``) and obeys the repository's visibility: to-many hops show only
+    records a query would show; to-one hops follow the reference onto any branch, as a get by
+    id does, but never into a space the user cannot read.
+    """
     model = query.model
-    relationships, column = _resolve_path(model, path)
+    relationships, key = _resolve_path(model, path)
     pk = sa.inspect(model).primary_key[0]
-    stmt = sa.select(pk, column).select_from(model)
+    stmt = sa.select(pk).select_from(model).where(pk.in_(sa.select(ids.c.id)))
+    source: Any = model
+    many = False
     for rel in relationships:
-        stmt = stmt.join(getattr(rel.parent.class_, rel.key))
-    stmt = stmt.where(pk.in_(sa.select(ids.c.id)))
+        target = aliased(rel.mapper.class_)
+        stmt = stmt.join(getattr(source, rel.key).of_type(target))
+        visibility = query.repo._visibility(rel.mapper.class_, branches=rel.uselist)
+        if visibility:
+            adapter = ClauseAdapter(sa.inspect(target).selectable)
+            stmt = stmt.where(*(adapter.traverse(condition) for condition in visibility))
+        many = many or bool(rel.uselist)
+        source = target
+    stmt = stmt.add_columns(getattr(source, key))
     rows = query.repo._execute(stmt).all()
-    if any(rel.uselist for rel in relationships):
+    if many:
         grouped: dict[Any, set[Any]] = defaultdict(set)
         for record_id, value in rows:
             if value is not None:
                 grouped[record_id].add(value)
-        return grouped
-    return dict(rows)
+        return grouped, True
+    return {record_id: value for record_id, value in rows}, False
 
 
 def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, Any]]:
@@ -166,7 +188,11 @@ def query_to_dataframe(
     limit: int | None = _DEFAULT_LIMIT,
     order_by: str | None = "-id",
 ) -> pd.DataFrame:
-    """The records of ``query`` as a DataFrame with lamindb's columns and ``id`` as index."""
+    """The records of ``query`` as a DataFrame with lamindb's columns and ``id`` as index.
+
+    The frame is built column-wise from the rows (as ``pandas.read_sql`` does), with cyclic
+    garbage collection paused while the row objects exist.
+    """
     import pandas as pd
 
     model = query.model
@@ -183,6 +209,8 @@ def query_to_dataframe(
         )
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
         raise InvalidArgument(f"limit must be a non-negative integer or None, got {limit!r}")
+    for path in paths:
+        _resolve_path(model, path)  # unknown paths fail before any query runs
 
     names = base_columns(model, privates=privates)
     if paths:
@@ -191,32 +219,31 @@ def query_to_dataframe(
         query = query.order_by(order_by)
     fetch = query.limit(None if limit is None else limit + 1)
     stmt = fetch.statement().with_only_columns(*(getattr(model, name) for name in names))
-    rows = query.repo._execute(stmt).all()
-    if limit is not None and len(rows) > limit:
-        rows = rows[:limit]
-        if limit == _DEFAULT_LIMIT:
-            logger.warning(
-                "truncated query result to limit=%s %s objects", limit, model.__name__
-            )
-    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
-    if frame.empty:
-        return frame
-    extra: dict[str, Any] = {}
-    if paths or features:
-        ids = query.limit(limit).statement().with_only_columns(
-            sa.inspect(model).primary_key[0].label("id")
-        ).subquery()
-        for path in paths:
-            values = _include_values(query, path, ids)
-            many = isinstance(next(iter(values.values()), None), set) or any(
-                rel.uselist for rel in _resolve_path(model, path)[0]
-            )
-            extra[path] = [
-                values.get(record_id, set() if many else None) for record_id in frame["id"]
-            ]
-        if features:
-            for feature_name, values in _feature_values(query, ids).items():
-                extra[feature_name] = [values.get(record_id) for record_id in frame["id"]]
-    if extra:
-        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    with gc_paused():
+        rows = query.repo._execute(stmt).all()
+        if limit is not None and len(rows) > limit:
+            del rows[limit:]
+            if limit == _DEFAULT_LIMIT:
+                logger.warning(
+                    "truncated query result to limit=%s %s objects", limit, model.__name__
+                )
+        if not rows:  # the base columns, no index
+            return pd.DataFrame({name: [] for name in names}, columns=names, dtype=object)
+        data: dict[str, Any] = dict(zip(names, zip(*rows, strict=True), strict=True))
+        del rows
+        record_ids = data["id"]
+        if paths or features:
+            ids = query.limit(limit).statement().with_only_columns(
+                sa.inspect(model).primary_key[0].label("id")
+            ).subquery()
+            for path in paths:
+                values, many = _include_values(query, path, ids)
+                if many:
+                    data[path] = [values.get(record_id) or set() for record_id in record_ids]
+                else:
+                    data[path] = [values.get(record_id) for record_id in record_ids]
+            if features:
+                for feature_name, feature_values in _feature_values(query, ids).items():
+                    data[feature_name] = [feature_values.get(i) for i in record_ids]
+        frame = pd.DataFrame(data)
     return frame.set_index("id")

@@ -23,13 +23,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute, Mapper, RelationshipProperty
-from sqlalchemy.orm.relationships import MANYTOONE
+from sqlalchemy.orm import (
+    InstrumentedAttribute,
+    Mapper,
+    RelationshipDirection,
+    RelationshipProperty,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import InvalidArgument
@@ -50,7 +54,7 @@ ID_KEYS = frozenset({"id", "uid", "hash", "id__in", "uid__in", "hash__in"})
 LARGE_IN = 1000
 
 _INT_RANGES = {"small": 2**15, "int": 2**31, "big": 2**63}
-_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
 def _glob_escape(value: str) -> str:
@@ -91,7 +95,9 @@ def _iexact(column: Any, value: Any) -> Condition:
 
 def _check_regex(value: str) -> str:
     try:
-        re.compile(value)
+        with warnings.catch_warnings():  # e.g. FutureWarning "Possible nested set"
+            warnings.simplefilter("ignore")
+            re.compile(value)
     except (re.error, OverflowError, RecursionError) as exc:
         raise InvalidArgument(f"Invalid regular expression {value!r}: {exc}") from None
     return value
@@ -111,6 +117,8 @@ def _in(column: Any, values: list[Any], dialect: str, kind: str) -> Condition:
     if len(values) <= LARGE_IN or kind not in ("int", "str"):
         return column.in_(values)  # type: ignore[no-any-return]
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         item_type = sa.BigInteger() if kind == "int" else sa.Text()
         array = sa.bindparam(None, values, type_=postgresql.ARRAY(item_type))
         return column == sa.any_(array)  # type: ignore[no-any-return]
@@ -250,7 +258,9 @@ def _coerce_temporal(model: type, key: str, kind: str, value: Any) -> Any:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidArgument(f"Field '{key}' expected a date/time but got {value!r}.") from None
+            raise InvalidArgument(
+                f"Field '{key}' expected a date/time but got {value!r}."
+            ) from None
     if not isinstance(value, dt.date):
         raise InvalidArgument(
             f"Field '{key}' of {model.__name__} expected a {kind} value but got "
@@ -312,7 +322,7 @@ def split_key(key: str) -> tuple[list[str], str]:
     return parts, "exact"
 
 
-def _field(model: type, name: str) -> tuple[str, Any]:
+def field_property(model: type, name: str) -> tuple[str, Any]:
     """The mapped attribute name for ``name`` (aliases applied) and its property."""
     mapper: Mapper[Any] = sa.inspect(model)
     if not name:
@@ -350,7 +360,7 @@ def resolve_all(
     through: dict[str, list[tuple[str, Any]]] = {}
     for key, value in items:
         parts, lookup = split_key(key)
-        name, prop = _field(model, parts[0])
+        name, prop = field_property(model, parts[0])
         if isinstance(prop, RelationshipProperty) and len(parts) > 1:
             rest = "__".join([*parts[1:], lookup])
             through.setdefault(name, []).append((rest, value))
@@ -415,7 +425,10 @@ def _resolve_one(
         _check_text(name, value)
     else:
         value = _coerce(model, column, name, kind, value, dialect)
-    return LOOKUPS[lookup](attr, value, dialect, kind)
+    try:
+        return LOOKUPS[lookup](attr, value, dialect, kind)
+    except sa.exc.ArgumentError as error:  # e.g. is_type__gt=False
+        raise InvalidArgument(f"{key}: lookup {lookup!r} cannot take {value!r}: {error}") from None
 
 
 def _resolve_relationship(
@@ -430,7 +443,7 @@ def _resolve_relationship(
     target = prop.mapper.class_
     to_many = prop.uselist
     foreign_key = None
-    if prop.direction is MANYTOONE and len(prop.local_columns) == 1:
+    if prop.direction is RelationshipDirection.MANYTOONE and len(prop.local_columns) == 1:
         (local,) = prop.local_columns
         foreign_key = getattr(model, prop.parent.get_property_by_column(local).key)
     if lookup == "isnull":
@@ -446,7 +459,9 @@ def _resolve_relationship(
             f"Lookup {lookup!r} needs a field of {prop.key}, e.g. "
             f"{prop.key}__{name_field}__{lookup}"
         )
-    if lookup == "in" and (isinstance(value, str | bytes | dict) or not isinstance(value, Iterable)):
+    if lookup == "in" and (
+        isinstance(value, str | bytes | dict) or not isinstance(value, Iterable)
+    ):
         raise InvalidArgument(f"{prop.key}__in expects a list of records or ids, got {value!r}")
     values = list(value) if lookup == "in" else [value]
     if lookup == "exact" and value is None:
@@ -488,3 +503,34 @@ def _related_id(
 def mentions_branch(key: str) -> bool:
     """True when an expression key names the branch (which disables default branch filtering)."""
     return key in BRANCH_KEYS or key.startswith(("branch__", "branch_id__"))
+
+
+def _may_be_null(condition: Any) -> bool:
+    """False when SQL's three-valued logic cannot make ``condition`` NULL."""
+    from sqlalchemy.sql import elements, operators, selectable
+
+    if isinstance(condition, selectable.Exists | elements.True_ | elements.False_):
+        return False
+    if isinstance(condition, elements.Grouping):
+        return _may_be_null(condition.element)
+    if isinstance(condition, elements.UnaryExpression) and condition.operator is operators.inv:
+        return _may_be_null(condition.element)
+    if isinstance(condition, elements.BinaryExpression) and condition.operator in (
+        operators.is_,
+        operators.is_not,
+    ):
+        return False
+    if isinstance(condition, elements.BooleanClauseList):
+        return any(_may_be_null(clause) for clause in condition.clauses)
+    return True
+
+
+def negate(condition: Condition) -> Condition:
+    """``NOT condition`` where a NULL comparison counts as *not matching* (Django's exclude).
+
+    ``exclude(description="x")`` keeps records whose description is NULL: plain SQL
+    ``NOT (description = 'x')`` is NULL for them and would drop them.
+    """
+    if _may_be_null(condition):
+        condition = sa.func.coalesce(condition, sa.false())
+    return sa.not_(condition)

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.sql import visitors
+from sqlalchemy.orm import ColumnProperty
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import DoesNotExist, InvalidArgument, MultipleResultsFound
-from .lookups import Condition, mentions_branch, resolve
+from .lookups import (
+    BRANCH_KEYS,
+    ID_KEYS,
+    Condition,
+    field_property,
+    mentions_branch,
+    negate,
+    resolve_all,
+)
 from .q import Q
 
 if TYPE_CHECKING:
@@ -32,23 +42,47 @@ def _names_branch(expression: ColumnElement[Any]) -> bool:
     )
 
 
-def build_conditions(
-    model: type, conditions: Sequence[Any], expressions: dict[str, Any], dialect: str
-) -> tuple[list[Condition], bool]:
-    """Resolve positional conditions and keyword lookups; report whether any names a branch.
+def _uses_regex(expression: ColumnElement[Any]) -> bool:
+    return any(
+        getattr(element, "operator", None) in _REGEX_OPERATORS
+        for element in visitors.iterate(expression)
+    )
 
-    ``branch=None``/``branch_id=None`` is dropped and counts as naming the branch, which turns
-    default branch filtering off (every branch, trash included).
-    """
-    resolved: list[Condition] = []
-    names_branch = False
+
+_REGEX_OPERATORS = (operators.regexp_match_op, operators.not_regexp_match_op)
+
+
+class _Built:
+    """Resolved conditions plus what the query needs to know about them."""
+
+    __slots__ = ("all_branches", "conditions", "fragile")
+
+    def __init__(self) -> None:
+        self.conditions: list[Condition] = []
+        self.all_branches = False  # the expressions turn default branch filtering off
+        self.fragile = False  # the database may reject it (raw SQL, regex syntax)
+
+
+def _build(
+    model: type,
+    conditions: Sequence[Any],
+    expressions: dict[str, Any],
+    dialect: str,
+    *,
+    id_keys_show_all: bool,
+) -> _Built:
+    built = _Built()
     for condition in conditions:
         if isinstance(condition, Q):
-            names_branch |= condition.mentions_branch()
-            resolved.append(condition.resolve(model, dialect))
+            built.all_branches |= condition.mentions_branch()
+            resolved = condition.resolve_or_none(model, dialect)
+            if resolved is not None:
+                built.conditions.append(resolved)
+                built.fragile |= _uses_regex(resolved)
         elif isinstance(condition, ColumnElement):
-            names_branch |= _names_branch(condition)
-            resolved.append(condition)
+            built.all_branches |= _names_branch(condition)
+            built.conditions.append(condition)
+            built.fragile = True
         elif isinstance(condition, str | bytes | int | float | bool) or condition is None:
             raise InvalidArgument(
                 f"Positional filter arguments must be lr.Q objects or SQLAlchemy expressions, "
@@ -56,13 +90,33 @@ def build_conditions(
             )
         else:
             raise InvalidArgument(f"Cannot filter by {condition!r}")
+    items: list[tuple[str, Any]] = []
     for key, value in expressions.items():
         if mentions_branch(key):
-            names_branch = True
-            if value is None and key in ("branch", "branch_id"):
-                continue
-        resolved.append(resolve(model, key, value, dialect))
-    return resolved, names_branch
+            built.all_branches = True
+            if value is None and key in BRANCH_KEYS:
+                continue  # branch=None: every branch
+        elif id_keys_show_all and key in ID_KEYS:
+            built.all_branches = True
+        items.append((key, value))
+    resolved_items = resolve_all(model, items, dialect)
+    built.conditions.extend(resolved_items)
+    built.fragile |= any(_uses_regex(condition) for condition in resolved_items)
+    return built
+
+
+def build_conditions(
+    model: type, conditions: Sequence[Any], expressions: dict[str, Any], dialect: str
+) -> tuple[list[Condition], bool]:
+    """Resolve positional conditions and keyword lookups; report whether they show all branches.
+
+    Default branch filtering is off when an expression names ``branch``/``branch_id`` (at any
+    depth of a ``Q``, or a raw SQLAlchemy condition on ``branch_id``) or, as in lamindb, when a
+    keyword is exactly ``id``, ``uid``, ``hash``, ``id__in``, ``uid__in`` or ``hash__in``.
+    ``branch=None``/``branch_id=None`` is dropped: every branch, trash included.
+    """
+    built = _build(model, conditions, expressions, dialect, id_keys_show_all=True)
+    return built.conditions, built.all_branches
 
 
 class Query(Generic[T]):
@@ -80,6 +134,7 @@ class Query(Generic[T]):
         branch_filtered: bool = True,
         order: Sequence[Any] = (),
         limit: int | None = None,
+        fragile: bool = False,
     ) -> None:
         self.repo = repo
         self.model = model
@@ -87,6 +142,10 @@ class Query(Generic[T]):
         self._branch_filtered = branch_filtered
         self._order = list(order)
         self._limit = limit
+        # True when the database itself may reject the statement (raw SQLAlchemy conditions,
+        # regular expressions): it then runs inside a savepoint on PostgreSQL, so an error
+        # does not abort the caller's transaction.
+        self._fragile = fragile
 
     # -- building -------------------------------------------------------------------------
 
@@ -98,45 +157,60 @@ class Query(Generic[T]):
             branch_filtered=changes.get("branch_filtered", self._branch_filtered),
             order=changes.get("order", self._order),
             limit=changes.get("limit", self._limit),
+            fragile=changes.get("fragile", self._fragile),
         )
         return query
 
     def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
         """Add conditions (AND); ``lr.Q``, SQLAlchemy expressions or Django-style lookups."""
-        resolved, names_branch = build_conditions(
-            self.model, conditions, expressions, self.repo.dialect
+        built = _build(
+            self.model, conditions, expressions, self.repo.dialect, id_keys_show_all=True
         )
         return self._clone(
-            conditions=[*self._conditions, *resolved],
-            branch_filtered=self._branch_filtered and not names_branch,
+            conditions=[*self._conditions, *built.conditions],
+            branch_filtered=self._branch_filtered and not built.all_branches,
+            fragile=self._fragile or built.fragile,
         )
 
     def exclude(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """Drop the records that match all given conditions."""
-        resolved, names_branch = build_conditions(
-            self.model, conditions, expressions, self.repo.dialect
+        """Drop the records that match all given conditions.
+
+        As in Django, a record is kept when the condition is not *true* for it, so
+        ``exclude(description="x")`` keeps records whose description is NULL.
+        """
+        built = _build(
+            self.model, conditions, expressions, self.repo.dialect, id_keys_show_all=False
         )
-        if not resolved:
-            return self._clone(branch_filtered=self._branch_filtered and not names_branch)
+        branch_filtered = self._branch_filtered and not built.all_branches
+        if not built.conditions:
+            return self._clone(branch_filtered=branch_filtered)
+        matched = (
+            built.conditions[0] if len(built.conditions) == 1 else sa.and_(*built.conditions)
+        )
         return self._clone(
-            conditions=[*self._conditions, sa.not_(sa.and_(*resolved))],
-            branch_filtered=self._branch_filtered and not names_branch,
+            conditions=[*self._conditions, negate(matched)],
+            branch_filtered=branch_filtered,
+            fragile=self._fragile or built.fragile,
         )
 
     def order_by(self, *fields: str | ColumnElement[Any]) -> Query[T]:
-        """Order by field names (``"-name"`` for descending) or SQLAlchemy expressions."""
+        """Order by field names (``"-name"`` for descending) or SQLAlchemy expressions.
+
+        Replaces any earlier ordering; ``order_by()`` with no fields removes it.
+        """
         order: list[Any] = []
+        fragile = self._fragile
         for item in fields:
             if isinstance(item, str):
                 descending = item.startswith("-")
-                name = item.lstrip("-")
-                column = self._column(name)
+                column = self._column(item[1:] if descending else item)
                 order.append(column.desc() if descending else column.asc())
             elif isinstance(item, ColumnElement):
                 order.append(item)
+                fragile = True
             else:
                 raise InvalidArgument(f"order_by takes field names, got {item!r}")
-        return self._clone(order=order)
+        return self._clone(order=order, fragile=fragile)
 
     def limit(self, n: int | None) -> Query[T]:
         """At most ``n`` records (None: no limit)."""
@@ -145,12 +219,16 @@ class Query(Generic[T]):
         return self._clone(limit=n)
 
     def _column(self, name: str) -> Any:
-        mapper = sa.inspect(self.model)
-        prop = mapper.column_attrs.get(name)
-        if prop is None:
-            available = ", ".join(sorted(p.key for p in mapper.column_attrs))
-            raise InvalidArgument(f"Unknown field {name!r}. Available fields: {available}")
-        return getattr(self.model, name)
+        """The column attribute for a field name (``version`` and ``status`` aliases too)."""
+        if not isinstance(name, str):
+            raise InvalidArgument(f"Field names are strings, got {name!r}")
+        key, prop = field_property(self.model, name)
+        if not isinstance(prop, ColumnProperty):
+            raise InvalidArgument(
+                f"{name!r} of {self.model.__name__} is a relationship, not a field; "
+                f"use {name}_id or a field of it"
+            )
+        return getattr(self.model, key)
 
     @property
     def _pk(self) -> Any:
@@ -166,7 +244,7 @@ class Query(Generic[T]):
         visibility = self.repo._visibility(self.model, branches=self._branch_filtered)
         return [*self._conditions, *visibility]
 
-    def statement(self) -> sa.Select[tuple[T]]:
+    def statement(self) -> sa.Select[Any]:
         """The SELECT this query runs (visibility included)."""
         stmt = sa.select(self.model).where(*self.where_clause())
         if self._order:
@@ -177,15 +255,50 @@ class Query(Generic[T]):
 
     # -- running --------------------------------------------------------------------------
 
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A savepoint around statements PostgreSQL may reject (see ``_fragile``)."""
+        if not self._fragile:
+            yield
+        elif self.repo.dialect == "postgresql":
+            with self.repo.session.begin_nested():
+                yield
+        else:
+            try:
+                yield
+            except sa.exc.OperationalError as error:
+                # SQLite reports SQL mistakes (no such column/function, syntax) this way;
+                # locking and I/O problems stay what they are
+                message = str(error.orig)
+                if any(word in message for word in ("locked", "busy", "disk", "I/O")):
+                    raise
+                raise InvalidArgument(f"query failed: {message}") from error
+
+    def _scalars(self, stmt: sa.Select[Any]) -> list[Any]:
+        with self._guard():
+            return self.repo._scalars(stmt)
+
+    def _scalar(self, stmt: sa.Select[Any]) -> Any:
+        with self._guard():
+            return self.repo._scalar(stmt)
+
+    def _execute(self, stmt: sa.Select[Any]) -> list[sa.Row[Any]]:
+        """Rows of a statement built from this query (``statement().with_only_columns``)."""
+        with self._guard():
+            return list(self.repo._execute(stmt).all())
+
     def all(self) -> list[T]:
         """Every matching record."""
-        return self.repo._scalars(self.statement())
+        return self._scalars(self.statement())
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.all())
 
     def __len__(self) -> int:
         return self.count()
+
+    def __bool__(self) -> bool:
+        return self.exists()
 
     def __getitem__(self, index: int) -> T:
         records = self.all()
@@ -197,16 +310,16 @@ class Query(Generic[T]):
     def count(self) -> int:
         """The number of matching records (one ``COUNT`` query)."""
         inner = self.statement().with_only_columns(self._pk).subquery()
-        return int(self.repo._scalar(sa.select(sa.func.count()).select_from(inner)))
+        return int(self._scalar(sa.select(sa.func.count()).select_from(inner)))
 
     def exists(self) -> bool:
         """True if at least one record matches."""
         stmt = sa.select(sa.exists(self.statement().with_only_columns(self._pk)))
-        return bool(self.repo._scalar(stmt))
+        return bool(self._scalar(stmt))
 
     def first(self) -> T | None:
         """The first record (by id if unordered), or None."""
-        query = self if self._order else self.order_by("id")
+        query = self if self._order else self._clone(order=[self._pk.asc()])
         records = query.limit(1).all()
         return records[0] if records else None
 
@@ -232,7 +345,7 @@ class Query(Generic[T]):
             return self.all()
         column = self._column(field)
         stmt = self.statement().with_only_columns(column)
-        return list(self.repo._scalars(stmt))
+        return self._scalars(stmt)
 
     def to_dataframe(
         self,
@@ -259,23 +372,30 @@ class Query(Generic[T]):
 
     def search(self, string: str, **kwargs: Any) -> SearchResult[T]:
         """Search within this query's records."""
-        return self.repo.search(self.model, string, query=self, **kwargs)
+        return self.repo.search(self._registry, string, query=self, **kwargs)
 
     def lookup(self, field: str | None = None, **kwargs: Any) -> Any:
         """Auto-complete object over this query's records."""
-        return self.repo.lookup(self.model, field, query=self, **kwargs)
+        return self.repo.lookup(self._registry, field, query=self, **kwargs)
 
-    def validate(self, values: Any, field: str | None = None, **kwargs: Any) -> np.ndarray[Any, Any]:
+    def validate(
+        self, values: Any, field: str | None = None, **kwargs: Any
+    ) -> np.ndarray[Any, Any]:
         """Validate values against this query's records."""
-        return self.repo.validate(self.model, values, field, query=self, **kwargs)
+        return self.repo.validate(self._registry, values, field, query=self, **kwargs)
 
     def inspect(self, values: Any, field: str | None = None, **kwargs: Any) -> InspectResult:
         """Inspect values against this query's records."""
-        return self.repo.inspect(self.model, values, field, query=self, **kwargs)
+        return self.repo.inspect(self._registry, values, field, query=self, **kwargs)
 
     def standardize(self, values: Any, field: str | None = None, **kwargs: Any) -> Any:
         """Standardize values against this query's records."""
-        return self.repo.standardize(self.model, values, field, query=self, **kwargs)
+        return self.repo.standardize(self._registry, values, field, query=self, **kwargs)
+
+    @property
+    def _registry(self) -> Any:
+        """The model, typed loosely for the repository's curation methods."""
+        return self.model
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -1,0 +1,98 @@
+"""Version families of Transform, Artifact and Collection (lamindb reference §4, §7.4).
+
+A family shares a uid stem; each version adds a 4-character base62 suffix (``0000`` first,
+then the family's maximum plus one, trashed versions included). One version per family and
+branch is ``is_latest``; saving a new version demotes the head of its branch, trashing or
+deleting the head hands ``is_latest`` to the newest remaining version.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .errors import IntegrityError, InvalidArgument
+from .uids import decode_base62, encode_base62
+
+if TYPE_CHECKING:
+    from .repository import Repository
+
+logger = logging.getLogger("lamin_registry")
+SUFFIX_LENGTH = 4
+
+
+def _family(repo: Repository, model: Any, stem: str) -> Any:
+    """Members of the family: uids that start with ``stem`` (case-sensitive)."""
+    return repo._uid_prefix(model.uid, stem)
+
+
+def next_uid(repo: Repository, model: Any, stem: str) -> str:
+    """``stem`` plus the family's largest suffix + 1, over every branch."""
+    uids = repo.session.scalars(sa.select(model.uid).where(_family(repo, model, stem))).all()
+    suffixes = [decode_base62(uid[len(stem) :]) for uid in uids if len(uid) == len(stem) + 4]
+    return stem + encode_base62(max(suffixes, default=-1) + 1, SUFFIX_LENGTH)
+
+
+def prepare_new_versions(repo: Repository, model: Any, records: list[Any]) -> None:
+    """Give records that revise another their uid and demote their family's head."""
+    for record in records:
+        revises = getattr(record, "_revises", None)
+        if revises is None:
+            continue
+        if not isinstance(revises, model):
+            raise InvalidArgument(f"`revises` has to be of type `{model.__name__}`")
+        if sa.inspect(revises).key is None:
+            raise InvalidArgument(f"Save the version {revises!r} before revising it")
+        stem = revises.uid[: model._uid_stem_length]
+        head = repo.session.scalars(
+            sa.select(model).where(
+                _family(repo, model, stem),
+                model.is_latest.is_(True),
+                model.branch_id == record.branch_id,
+            )
+        ).first()
+        if head is not None and head is not revises:
+            logger.warning(
+                "`revises` was not the latest version, updated it to the current head: %s",
+                head.uid,
+            )
+            revises = head
+        if record.version_tag is not None and record.version_tag == revises.version_tag:
+            raise InvalidArgument(
+                "Please change the version tag or leave it `None`, "
+                f"{record.version_tag!r} is already taken"
+            )
+        record.uid = next_uid(repo, model, stem)
+        record.is_latest = True
+        if head is not None:
+            demoted = repo.session.execute(
+                sa.update(model)
+                .where(model.id == head.id, model.is_latest.is_(True))
+                .values(is_latest=False),
+                execution_options={"synchronize_session": False},
+            )
+            if demoted.rowcount != 1:  # type: ignore[attr-defined]
+                raise IntegrityError(f"Cannot revise a non-latest record: {head!r}")
+            sa.orm.attributes.set_committed_value(head, "is_latest", False)
+        record._revises = None
+
+
+def hand_over_latest(repo: Repository, record: Any, branch_id: int) -> None:
+    """After ``record`` left ``branch_id``, make the newest remaining version the latest."""
+    if not hasattr(type(record), "is_latest") or not record.is_latest:
+        return
+    model = type(record)
+    stem = record.uid[: model._uid_stem_length]
+    successor = repo.session.scalars(
+        sa.select(model)
+        .where(_family(repo, model, stem), model.id != record.id, model.branch_id == branch_id)
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(1)
+    ).first()
+    record.is_latest = False
+    if successor is not None:
+        successor.is_latest = True
+        logger.info("new latest %s version is: %s", model.__name__, successor.uid)
+    repo.session.flush()

@@ -1,0 +1,246 @@
+"""Bulk save (``repo.save(list)``): set-based, atomic, and as good as a flush afterwards."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+import lamin_registry as lr
+
+BATCH = 500  # the smallest batch the contract allows (API.md §8)
+
+
+@contextmanager
+def statements(repo: lr.Repository) -> Iterator[list[tuple[str, bool]]]:
+    """(SQL, executemany) of every statement the repository's connection sends."""
+    seen: list[tuple[str, bool]] = []
+    connection = repo.session.connection()
+
+    def listener(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                 executemany: bool) -> None:
+        seen.append((statement, executemany))
+
+    event.listen(connection, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", listener)
+
+
+def prefix() -> str:
+    return f"bulk-{uuid.uuid4().hex[:8]}-"
+
+
+def labels(names: list[str], **kwargs: Any) -> list[lr.ULabel]:
+    return [lr.ULabel(name=name, **kwargs) for name in names]
+
+
+def stored_count(repo: lr.Repository, start: str) -> int:
+    return repo.filter(lr.ULabel, name__startswith=start, branch_id=None).count()
+
+
+def test_statements_grow_with_batches_not_rows(repo: lr.Repository) -> None:
+    counts = {}
+    for n in (600, 3000):
+        start = prefix()
+        with statements(repo) as seen:
+            repo.save(labels([f"{start}{i}" for i in range(n)]))
+        inserts = [sql for sql, _ in seen if sql.lstrip().upper().startswith("INSERT")]
+        assert len(inserts) <= math.ceil(n / BATCH), inserts[:3]
+        counts[n] = len(seen)
+        assert stored_count(repo, start) == n
+    # five times the rows: at most a handful more statements, never one per row
+    assert counts[3000] <= 2 * math.ceil(3000 / BATCH) + 10
+    assert counts[3000] - counts[600] <= 2 * math.ceil((3000 - 600) / BATCH)
+
+
+def test_ids_unique_and_records_persistent(repo: lr.Repository) -> None:
+    start = prefix()
+    records = labels([f"{start}{i}" for i in range(700)])
+    saved = repo.save(records)
+    assert saved == records  # new names: the very objects come back
+    ids = [record.id for record in saved]
+    assert all(isinstance(value, int) for value in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(sa.inspect(record).persistent for record in saved)
+    # the ids belong to the right rows
+    rows = {
+        row.id: row.uid
+        for row in repo.session.execute(
+            sa.select(lr.ULabel.id, lr.ULabel.uid).where(lr.ULabel.name.startswith(start))
+        )
+    }
+    assert rows == {record.id: record.uid for record in saved}
+    # the identity map holds them: a get returns the same object, without a second copy
+    assert repo.get(lr.ULabel, saved[123].uid) is saved[123]
+
+
+def test_state_after_save_matches_database(repo: lr.Repository) -> None:
+    start = prefix()
+    saved = repo.save(labels([f"{start}{i}" for i in range(600)], description="d"))
+    record = saved[0]
+    values = {key: getattr(record, key) for key in ("created_at", "updated_at", "branch_id",
+                                                       "created_on_id", "space_id", "is_locked",
+                                                       "is_type", "type_id", "run_id",
+                                                       "description", "reference")}
+    assert values["branch_id"] == 1 and values["space_id"] == 1
+    assert values["is_locked"] is False and values["type_id"] is None
+    assert values["created_at"].tzinfo is not None
+    repo.session.expire(record)
+    assert {key: getattr(record, key) for key in values} == values
+
+
+def test_records_editable_after_bulk_save(repo: lr.Repository) -> None:
+    start = prefix()
+    saved = repo.save(labels([f"{start}{i}" for i in range(600)]))
+    record = saved[7]
+    before = record.updated_at
+    record.description = "edited"
+    repo.save(record)
+    repo.session.expire(record)
+    assert record.description == "edited"
+    assert record.updated_at > before
+    # untouched neighbours keep their timestamp
+    assert saved[8].updated_at == before
+
+
+def test_duplicate_uid_fails_whole_batch(repo: lr.Repository) -> None:
+    existing = repo.save(lr.ULabel(name=f"{prefix()}existing"))
+    start = prefix()
+    batch = labels([f"{start}{i}" for i in range(599)])
+    batch.insert(300, lr.ULabel(name=f"{start}clash", uid=existing.uid))
+    with pytest.raises(lr.errors.IntegrityError, match="uid"):
+        repo.save(batch)
+    assert stored_count(repo, start) == 0
+    assert all(sa.inspect(record).transient for record in batch)
+    # the session is usable afterwards, and the same records save once fixed
+    batch.pop(300)
+    repo.save(batch)
+    assert stored_count(repo, start) == 599
+
+
+def test_rolled_back_savepoint_makes_records_transient(repo: lr.Repository) -> None:
+    start = prefix()
+    records = labels([f"{start}{i}" for i in range(600)])
+    savepoint = repo.session.begin_nested()
+    repo.save(records)
+    savepoint.rollback()
+    assert all(sa.inspect(record).transient for record in records)
+    assert stored_count(repo, start) == 0
+
+
+def test_created_by_is_the_acting_user(repo: lr.Repository) -> None:
+    bob = lr.Repository(repo.session, user="bob")  # the embedding form, on the test's session
+    start = prefix()
+    saved = bob.save(labels([f"{start}{i}" for i in range(600)]))
+    assert bob.user.handle == "bob" and bob.user_id not in (None, repo.user_id)
+    assert {record.created_by_id for record in saved} == {bob.user_id}
+    stored = set(
+        bob.session.scalars(
+            sa.select(lr.ULabel.created_by_id).where(lr.ULabel.name.startswith(start))
+        )
+    )
+    assert stored == {bob.user_id}
+
+
+def test_run_id_stamped_inside_track(repo: lr.Repository) -> None:
+    start = prefix()
+    transform = repo.save(lr.Transform(key=f"{start}script.py"))
+    with repo.track(transform) as run:
+        saved = repo.save(labels([f"{start}{i}" for i in range(600)]))
+    assert {record.run_id for record in saved} == {run.id}
+    outside = repo.save(labels([f"{start}after{i}" for i in range(600)]))
+    assert {record.run_id for record in outside} == {None}
+
+
+def test_name_dedupe_within_batch_and_against_database(repo: lr.Repository) -> None:
+    start = prefix()
+    stored = repo.save(lr.ULabel(name=f"{start}known"))
+    batch = labels([f"{start}{i}" for i in range(600)])
+    batch += [lr.ULabel(name=f"{start}known"), lr.ULabel(name=f"{start}twice"),
+              lr.ULabel(name=f"{start}twice")]
+    saved = repo.save(batch)
+    assert saved[600] is stored
+    assert saved[601] is saved[602] is batch[601]
+    assert saved[601].id is not None
+    assert stored_count(repo, start) == 600 + 2
+    assert repo.filter(lr.ULabel, name=f"{start}twice").count() == 1
+
+
+def test_mixed_new_and_existing_records(repo: lr.Repository) -> None:
+    start = prefix()
+    old = repo.save(labels([f"{start}old{i}" for i in range(3)]))
+    old[1].description = "changed"
+    batch: list[lr.ULabel] = [*labels([f"{start}new{i}" for i in range(600)]), *old]
+    saved = repo.save(batch)
+    assert saved == batch
+    assert all(sa.inspect(record).persistent for record in saved)
+    assert stored_count(repo, start) == 603
+    description = repo.session.scalar(
+        sa.select(lr.ULabel.description).where(lr.ULabel.id == old[1].id)
+    )
+    assert description == "changed"
+
+
+def test_to_one_relationships_resolved(repo: lr.Repository) -> None:
+    start = prefix()
+    kind = repo.save(lr.ULabel(name=f"{start}Type", is_type=True))
+    saved = repo.save(labels([f"{start}{i}" for i in range(600)], type=kind))
+    assert {record.type_id for record in saved} == {kind.id}
+    assert repo.filter(lr.ULabel, type__name=f"{start}Type").count() == 600
+    # the reverse collection of the type lists each label exactly once
+    children = kind.ulabels
+    assert len(children) == 600 and len({id(child) for child in children}) == 600
+
+
+def test_records_that_need_the_unit_of_work(repo: lr.Repository) -> None:
+    start = prefix()
+    parent = repo.save(lr.ULabel(name=f"{start}parent"))
+    unsaved_type = lr.ULabel(name=f"{start}NewType", is_type=True)
+    batch = labels([f"{start}{i}" for i in range(600)])
+    batch.append(lr.ULabel(name=f"{start}child", parents=[parent]))
+    batch.append(lr.ULabel(name=f"{start}typed", type=unsaved_type))
+    saved = repo.save(batch)
+    assert all(sa.inspect(record).persistent for record in saved)
+    assert sa.inspect(unsaved_type).persistent
+    assert [child.name for child in repo.filter(lr.ULabel, parents__name=f"{start}parent")] == [
+        f"{start}child"
+    ]
+    assert repo.get(lr.ULabel, name=f"{start}typed").type_id == unsaved_type.id
+    assert stored_count(repo, start) == 600 + 4
+
+
+def test_json_null_versus_sql_null(repo: lr.Repository) -> None:
+    start = prefix()
+    batch = labels([f"{start}{i}" for i in range(600)])
+    batch[5].aux = {"source": "bulk"}
+    repo.save(batch)
+    aux = lr.ULabel._aux
+    in_batch = lr.ULabel.name.startswith(start)
+    assert repo.session.scalar(
+        sa.select(sa.func.count()).where(in_batch, aux.is_(None))
+    ) == 599
+    repo.session.expire(batch[5])
+    assert batch[5].aux == {"source": "bulk"}
+
+
+def test_bulk_rows_equal_orm_rows(repo: lr.Repository) -> None:
+    """A row written by the bulk path reads back like one written by a plain flush."""
+    start = prefix()
+    bulk = repo.save(labels([f"{start}{i}" for i in range(600)], reference="r"))[0]
+    single = lr.ULabel(name=f"{start}orm", reference="r")
+    repo.session.add(single)
+    repo.session.flush()
+    columns = [c for c in lr.ULabel.__table__.columns
+               if c.name not in ("id", "uid", "name", "created_at", "updated_at")]
+    rows = repo.session.execute(
+        sa.select(*columns).where(lr.ULabel.id.in_([bulk.id, single.id])).order_by(lr.ULabel.id)
+    ).all()
+    assert rows[0] == rows[1]

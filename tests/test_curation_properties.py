@@ -1,0 +1,120 @@
+"""Property tests: standardize and inspect against a plain-Python model of lamindb's rules.
+
+The model reads the stored rows back and applies the three tiers (exact > case-insensitive >
+synonym; ``keep``; None passes through; empties stay); the database implementation must agree
+on every generated registry and input, on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lamin_registry as lr
+
+TEXT = st.text(alphabet="aAbB -", min_size=1, max_size=3)
+SYNONYMS = st.lists(TEXT, max_size=3).map(lambda items: "|".join(items) or None)
+REGISTRY = st.lists(st.tuples(TEXT, SYNONYMS), min_size=0, max_size=6)
+VALUES = st.lists(st.one_of(TEXT, st.none(), st.just("")), max_size=10)
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@contextmanager
+def registry(repo: lr.Repository, rows: list[tuple[str, str | None]]) -> Iterator[list[Any]]:
+    """Store the features inside a savepoint; yield ``(id, name, synonyms)`` by id."""
+    savepoint = repo.session.begin_nested()
+    try:
+        if rows:
+            repo.save([lr.Feature(name=n, synonyms=s, dtype="str") for n, s in rows])
+        stored = repo.session.execute(
+            sa.select(lr.Feature.id, lr.Feature.name, lr.Feature.synonyms)
+            .where(lr.Feature.branch_id == 1).order_by(lr.Feature.id)
+        ).all()
+        yield list(stored)
+    finally:
+        savepoint.rollback()
+
+
+def model_standardize(
+    stored: list[Any], value: Any, case_sensitive: bool, keep: str | bool
+) -> Any:
+    if value is None or value == "":
+        return value
+    names = [row.name for row in stored]
+    if value in names:
+        return value
+    if not case_sensitive:
+        for name in names:
+            if name.lower() == value.lower():
+                return name
+    key = value if case_sensitive else value.lower()
+    hits = [
+        row.name
+        for row in stored
+        for item in (row.synonyms or "").split("|")
+        if item and item != row.name and (item if case_sensitive else item.lower()) == key
+    ]
+    if not hits:
+        return value
+    if keep == "first":
+        return hits[0]
+    if keep == "last":
+        return hits[-1]
+    distinct = list(dict.fromkeys(hits))
+    return distinct[0] if len(distinct) == 1 else distinct
+
+
+@SETTINGS
+@given(rows=REGISTRY, values=VALUES, case_sensitive=st.booleans(),
+       keep=st.sampled_from(["first", "last", False]))
+def test_standardize_follows_the_tiers(
+    repo: lr.Repository, rows: list[tuple[str, str | None]], values: list[Any],
+    case_sensitive: bool, keep: str | bool,
+) -> None:
+    with registry(repo, rows) as stored:
+        result = repo.standardize(
+            lr.Feature, values, case_sensitive=case_sensitive, keep=keep, mute=True
+        )
+        expected = [model_standardize(stored, v, case_sensitive, keep) for v in values]
+        assert result == expected
+        mapper = repo.standardize(
+            lr.Feature, values, case_sensitive=case_sensitive, keep=keep, return_mapper=True,
+            mute=True,
+        )
+        assert mapper == {
+            v: e for v, e in zip(values, expected, strict=True) if v not in (None, "") and e != v
+        }
+
+
+@SETTINGS
+@given(rows=REGISTRY, values=VALUES)
+def test_inspect_partitions_the_unique_values(
+    repo: lr.Repository, rows: list[tuple[str, str | None]], values: list[Any]
+) -> None:
+    with registry(repo, rows) as stored:
+        result = repo.inspect(lr.Feature, values, mute=True)
+        names = {row.name for row in stored}
+        unique = [v for v in dict.fromkeys(values) if v not in (None, "")]
+        assert result.validated == [v for v in unique if v in names]
+        assert result.non_validated == [v for v in unique if v not in names]
+        assert result.n_unique == len(unique)
+        assert result.n_empty == len(values) - len(unique)
+        expected_frac = (
+            0 if not unique else 100 - round(100 * len(result.non_validated) / len(unique), 1)
+        )
+        assert result.frac_validated == expected_frac
+        for value, target in result.synonyms_mapper.items():
+            assert value in result.non_validated
+            assert target == model_standardize(stored, value, False, "first") != value
+        assert set(result.synonyms_mapper) == {
+            v for v in result.non_validated if model_standardize(stored, v, False, "first") != v
+        }
+        flags = repo.validate(lr.Feature, values, mute=True).tolist()
+        assert flags == [v in names for v in values]
