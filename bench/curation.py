@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sqlite3
 import statistics
 import string
 import sys
@@ -90,7 +91,9 @@ def queries(rows: list[Row], count: int, rng: random.Random) -> dict[str, list[s
     return {
         "exact name": [name for name, _ in picks[: count // 5]],
         "synonym": [s.split("|")[0] for _, s in rng.sample(with_synonyms, count // 5) if s],
-        "prefix": [name[: max(4, len(name) * 3 // 5)] for name, _ in picks[count // 5 : 2 * count // 5]],
+        "prefix": [
+            name[: max(4, len(name) * 3 // 5)] for name, _ in picks[count // 5 : 2 * count // 5]
+        ],
         "typo": [typo(name, rng) for name, _ in picks[2 * count // 5 : 4 * count // 5]],
         "word order": [" ".join(reversed(name.split())) for name, _ in picks[4 * count // 5 :]],
     }
@@ -123,7 +126,8 @@ def bench_search(inst: lr.Instance, rows: list[Row], count: int) -> list[tuple[s
                 if kind == "typo":
                     typos += 1
                     found += bool(len(result))
-                floor.append(timed(lambda q=query: process.extract(q.lower(), choices, limit=20))[0])
+                extract = timed(lambda q=query: process.extract(q.lower(), choices, limit=20))
+                floor.append(extract[0])
     everything = [t for times in ours.values() for t in times]
     floor_median = statistics.median(floor)
     print(f"  search {len(rows):,}: typo queries with a hit {found}/{typos}")
@@ -226,7 +230,7 @@ def main() -> None:
     for label, ours, floor in lines:
         print(f"| {label} | {_fmt(ours)} | {_fmt(floor)} | {ours / floor:.1f}x |")
     print(f"\n(total {time.perf_counter() - started:.0f} s, Python {sys.version.split()[0]}, "
-          f"SQLite {sa.__version__ and __import__('sqlite3').sqlite_version})")
+          f"SQLite {sqlite3.sqlite_version})")
 
 
 def _fmt(seconds: float) -> str:

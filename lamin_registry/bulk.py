@@ -26,7 +26,6 @@ from sqlalchemy.orm.attributes import instance_state
 from .errors import IntegrityError
 
 if TYPE_CHECKING:
-
     from .repository import Repository
 
 _MISSING: Any = object()
@@ -79,7 +78,7 @@ def _plan(model: type) -> _Plan:
         value: Any = _MISSING
         if default is not None:
             if default.is_scalar or default.is_callable:
-                value = default.arg  # type: ignore[attr-defined]
+                value = default.arg
             else:  # a SQL expression or a sequence: only the unit of work handles it
                 bulk_ok = False
         columns.append(
@@ -185,7 +184,9 @@ def _insert_records(repo: Repository, model: type, records: list[Any]) -> None:
     if dialect.name == "sqlite":
         ids = _insert_sqlite(connection, plan, names, rows, dicts)
     else:
-        ids = _insert_returning(connection, plan, [dict(zip(names, row)) for row in rows])
+        ids = _insert_returning(
+            connection, plan, [dict(zip(names, row, strict=True)) for row in rows]
+        )
     pk_key = plan.pk_key
     for state, new_id in zip(dicts, ids, strict=True):
         state[pk_key] = new_id
@@ -222,20 +223,20 @@ def _column_values(
     """``(bound values, omit)`` of one column, by the ORM's rules for a flush.
 
     A record lacking a value (absent, or None where None is not a value) gets the column
-    default (computed once per batch), else NULL; its ``__dict__``
-    receives the value used, as a flush leaves it. On SQLite the values come back through the
-    column type's bind processor (the driver gets them as they are); on PostgreSQL SQLAlchemy
-    processes them. ``omit``: no record has a value and NULL is all there is to send. None
-    when a server-side default would be needed for some but not all rows.
+    default (computed once per batch), else NULL; its ``__dict__`` receives the value used,
+    as a flush leaves it. On SQLite the values come back through the column type's bind
+    processor (the driver gets them as they are); on PostgreSQL SQLAlchemy processes them.
+    ``omit``: no record has a value and NULL is all there is to send. None when only the
+    database knows a missing value (a server-side default without a Python one).
     """
     key = col.key
     process = dialect.name == "sqlite"
     values = [state.get(key, _MISSING) for state in dicts]
     if col.evaluates_none:
-        missing = [value is _MISSING for value in values]
+        absent = [i for i, value in enumerate(values) if value is _MISSING]
     else:
-        missing = [value is None or value is _MISSING for value in values]
-    if not any(missing):
+        absent = [i for i, value in enumerate(values) if value is None or value is _MISSING]
+    if not absent:
         return (_process(col, dialect, values) if process else values), False
     if col.default is _MISSING:
         if col.server_side:  # only the database knows the value: the ORM path expires it
@@ -245,14 +246,13 @@ def _column_values(
         default = col.default(None)
     else:
         default = col.default
-    if all(missing):
+    if len(absent) == len(values):
         for state in dicts:
             state[key] = default
         if default is None:
             return [], True
         bound = _process(col, dialect, [default])[0] if process else default
         return [bound] * len(dicts), False
-    absent = [i for i, flag in enumerate(missing) if flag]
     for i in absent:
         dicts[i][key] = default
         values[i] = default
@@ -299,7 +299,7 @@ def _insert_sqlite(
         )
     else:
         sql = f"INSERT INTO {table} DEFAULT VALUES"
-    connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    connection.exec_driver_sql(sql, rows)
     last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
     if last == before + len(rows):
         return list(range(before + 1, last + 1))

@@ -205,6 +205,8 @@ class Repository:
         if isinstance(idlike, bool) or not isinstance(idlike, int | str):
             raise InvalidArgument(f"get() takes an int id or a str uid, got {idlike!r}")
         if isinstance(idlike, int):
+            if not _fits_primary_key(model, idlike):
+                raise DoesNotExist(f"No {model.__name__} with id {idlike}.")
             records = self._scalars(
                 sa.select(model).where(model.id == idlike, *self._visibility(model, branches=False))  # type: ignore[attr-defined]
             )
@@ -218,7 +220,7 @@ class Repository:
         versioned = hasattr(model, "is_latest") and "is_latest" not in expressions
         records = (query.filter(is_latest=True) if versioned else query).limit(2).all()
         if not records and versioned:
-            records = query.order_by("-created_at").limit(1).all()
+            records = query.order_by("-created_at", "-id").limit(1).all()
         if not records:
             raise DoesNotExist(f"{model.__name__} matching query does not exist.")
         if len(records) > 1:
@@ -464,7 +466,7 @@ class Repository:
     def _delete_query(self, query: Query[Any], permanent: bool) -> None:
         model = query.model
         pk = sa.inspect(model).primary_key[0]
-        ids = [row[0] for row in self._execute(query.statement().with_only_columns(pk)).all()]
+        ids = [row[0] for row in query._execute(query.statement().with_only_columns(pk))]
         if not ids:
             return
         if not permanent:
@@ -531,7 +533,7 @@ class Repository:
             if target._branch_filtered and branch_id == MAIN_BRANCH:
                 # restoring a default query means restoring what it shows; nothing to move
                 query = target
-            ids = [row[0] for row in self._execute(query.statement().with_only_columns(pk)).all()]
+            ids = [row[0] for row in query._execute(query.statement().with_only_columns(pk))]
             self._move_ids(model, ids, branch_id)
         else:
             if sa.inspect(target).key is None:
@@ -915,6 +917,15 @@ def _check_model(model: object) -> None:
         raise InvalidArgument(
             f"Expected a registry class such as lr.ULabel as first argument, got {model!r}"
         )
+
+
+def _fits_primary_key(model: type, value: int) -> bool:
+    """Whether ``value`` fits the primary key column (so the database is never asked)."""
+    column_type = sa.inspect(model).primary_key[0].type
+    bits = 64 if isinstance(column_type, sa.BigInteger) else 16 if isinstance(
+        column_type, sa.SmallInteger
+    ) else 32
+    return bool(-(2 ** (bits - 1)) <= value < 2 ** (bits - 1))
 
 
 def _type_id(record: Any) -> Any:

@@ -52,8 +52,10 @@ def test_statements_grow_with_batches_not_rows(repo: lr.Repository) -> None:
         start = prefix()
         with statements(repo) as seen:
             repo.save(labels([f"{start}{i}" for i in range(n)]))
-        inserts = [sql for sql, _ in seen if sql.lstrip().upper().startswith("INSERT")]
+        inserts = [(sql, many) for sql, many in seen if sql.lstrip().upper().startswith("INSERT")]
         assert len(inserts) <= math.ceil(n / BATCH), inserts[:3]
+        if repo.dialect == "sqlite":  # one executemany for the whole batch
+            assert [many for _, many in inserts] == [True]
         counts[n] = len(seen)
         assert stored_count(repo, start) == n
     # five times the rows: at most a handful more statements, never one per row
@@ -244,3 +246,86 @@ def test_bulk_rows_equal_orm_rows(repo: lr.Repository) -> None:
         sa.select(*columns).where(lr.ULabel.id.in_([bulk.id, single.id])).order_by(lr.ULabel.id)
     ).all()
     assert rows[0] == rows[1]
+
+
+def test_bulk_rows_on_a_named_branch_equal_orm_rows(repo: lr.Repository) -> None:
+    start = prefix()
+    branch = repo.create_branch(f"{start}branch")
+    repo.switch_branch(branch)
+    transform = repo.save(lr.Transform(key=f"{start}script.py"))
+    with repo.track(transform):
+        bulk = repo.save(labels([f"{start}{i}" for i in range(600)]))[0]
+        single = lr.ULabel(name=f"{start}orm")
+        repo.session.add(single)
+        repo.session.flush()
+    assert bulk.branch_id == bulk.created_on_id == branch.id
+    columns = [c for c in lr.ULabel.__table__.columns
+               if c.name not in ("id", "uid", "name", "created_at", "updated_at")]
+    rows = repo.session.execute(
+        sa.select(*columns).where(lr.ULabel.id.in_([bulk.id, single.id])).order_by(lr.ULabel.id)
+    ).all()
+    assert rows[0] == rows[1]
+    # visible on the branch, as records created there are
+    assert repo.filter(lr.ULabel, name__startswith=start).count() == 601
+
+
+def test_records_already_pending_in_the_session(repo: lr.Repository) -> None:
+    start = prefix()
+    batch = labels([f"{start}{i}" for i in range(600)])
+    repo.session.add(batch[10])  # the host added one itself
+    saved = repo.save(batch)
+    assert all(sa.inspect(record).persistent for record in saved)
+    assert stored_count(repo, start) == 600
+    assert len({record.id for record in saved}) == 600
+
+
+def _interleaving_trigger(repo: lr.Repository, when_name: str, intruder: str) -> None:
+    """A trigger that inserts one more label when the batch reaches ``when_name``."""
+    columns = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, created_at, "
+               "created_by_id, updated_at")
+    false = "0" if repo.dialect == "sqlite" else "false"
+    values = (f"'intrude1', '{intruder}', 1, 1, 1, {false}, {false}, CURRENT_TIMESTAMP, 1, "
+              "CURRENT_TIMESTAMP")
+    connection = repo.session.connection()
+    if repo.dialect == "sqlite":
+        connection.exec_driver_sql(
+            f"CREATE TEMP TRIGGER lr_test_interleave AFTER INSERT ON main.lamindb_ulabel "
+            f"WHEN new.name = '{when_name}' BEGIN "
+            f"INSERT INTO lamindb_ulabel ({columns}) VALUES ({values}); END"
+        )
+    else:
+        connection.exec_driver_sql(
+            "CREATE FUNCTION lr_test_interleave() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN INSERT INTO lamindb_ulabel ({columns}) VALUES ({values}); RETURN NULL; "
+            "END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER lr_test_interleave AFTER INSERT ON lamindb_ulabel FOR EACH ROW "
+            f"WHEN (NEW.name = '{when_name}') EXECUTE FUNCTION lr_test_interleave()"
+        )
+
+
+def test_ids_right_when_another_row_lands_inside_the_batch(repo: lr.Repository) -> None:
+    """The ids come back right even when the new rows' ids are not contiguous."""
+    start = prefix()
+    _interleaving_trigger(repo, f"{start}300", f"{start}intruder")
+    try:
+        saved = repo.save(labels([f"{start}{i}" for i in range(600)]))
+        rows = {
+            row.id: row.uid
+            for row in repo.session.execute(
+                sa.select(lr.ULabel.id, lr.ULabel.uid).where(lr.ULabel.name.startswith(start))
+            )
+        }
+        assert len(rows) == 601
+        assert {record.id: record.uid for record in saved}.items() <= rows.items()
+        intruder = [row_id for row_id, uid in rows.items() if uid == "intrude1"]
+        assert intruder and intruder[0] not in {record.id for record in saved}
+    finally:
+        connection = repo.session.connection()
+        connection.exec_driver_sql(
+            "DROP TRIGGER IF EXISTS lr_test_interleave"
+            + ("" if repo.dialect == "sqlite" else " ON lamindb_ulabel")
+        )
+        if repo.dialect != "sqlite":
+            connection.exec_driver_sql("DROP FUNCTION IF EXISTS lr_test_interleave()")

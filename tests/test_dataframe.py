@@ -107,7 +107,7 @@ def test_order_of_an_ordered_query_is_kept(repo: lr.Repository) -> None:
 
 
 def test_include_to_one(repo: lr.Repository) -> None:
-    start, saved = make(repo, 3)
+    start, _ = make(repo, 3)
     frame = repo.filter(lr.ULabel, name__startswith=start).to_dataframe(
         include=["created_by__handle"]
     )

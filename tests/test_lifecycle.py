@@ -342,3 +342,37 @@ def test_created_at_is_utc(repo: lr.Repository) -> None:
     repo.refresh(label)
     assert label.created_at.tzinfo == dt.UTC
     assert abs(label.created_at - before) < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"type": 5}, "expects a ULabel record, got 5; pass type_id"),
+        ({"space": 1}, "expects a Space record"),
+        ({"parents": [1]}, "expects ULabel records"),
+        ({"parents": "a"}, "expects a list of ULabel records"),
+        ({"branch": "main"}, "expects a Branch record"),
+        ({"description": "a\x00b"}, "NUL character"),
+        ({"run_id": 10**30}, "64-bit integers"),
+        ({"type_id": 2**40}, "32-bit integers"),
+    ],
+)
+def test_constructor_checks_relationships_and_ranges(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(FieldValidationError, match=re.escape(message)):
+        lr.ULabel(name="x", **kwargs)
+
+
+def test_get_with_an_id_beyond_the_column_range(repo: lr.Repository) -> None:
+    for value in (2**31, 2**63, -(2**70)):
+        with pytest.raises(lr.errors.DoesNotExist):
+            repo.get(lr.ULabel, value)
+    assert repo.filter(lr.ULabel).count() == 0  # the session is still usable
+
+
+def test_project_status_takes_numbers(repo: lr.Repository) -> None:
+    project = repo.save(lr.Project(name="p"))
+    assert repo.filter(lr.Project, status=0).one() is project
+    with pytest.raises(InvalidArgument, match="no names"):
+        repo.filter(lr.Project, status="completed")

@@ -148,6 +148,9 @@ def is_na(value: Any) -> bool:
     return kind in ("NAType", "NaTType")
 
 
+_FLAT_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def flatten(values: Any) -> tuple[list[Any], bool]:
     """The values as a flat list, and whether a single scalar was given.
 
@@ -160,6 +163,9 @@ def flatten(values: Any) -> tuple[list[Any], bool]:
         raise InvalidArgument("values must be a string or a list of values, not a dict")
     if hasattr(values, "tolist") and not isinstance(values, list):
         values = values.tolist()  # numpy array, pandas Series/Index/Categorical
+    values = values if isinstance(values, list) else list(values)
+    if set(map(type, values)) <= _FLAT_TYPES | {float}:  # the common case, checked in C
+        return values, False
     items: list[Any] = []
     for item in values:
         if isinstance(item, list | tuple | set) or (
@@ -170,6 +176,14 @@ def flatten(values: Any) -> tuple[list[Any], bool]:
         else:
             items.append(item)
     return items, False
+
+
+def blank_na(items: list[Any]) -> list[Any]:
+    """NA values (None, NaN, pandas NA) as ``""``."""
+    kinds = set(map(type, items))
+    if kinds <= {str, int, bool}:
+        return items
+    return ["" if is_na(value) else value for value in items]
 
 
 def check_value_types(model: type, field: str, values: Sequence[Any]) -> None:
@@ -187,7 +201,7 @@ def check_value_types(model: type, field: str, values: Sequence[Any]) -> None:
 
 def unique_values(values: Sequence[Any]) -> list[Any]:
     """Distinct non-empty values in input order."""
-    return [value for value in dict.fromkeys(values) if not is_na(value) and value != ""]
+    return [value for value in dict.fromkeys(values) if value != "" and not is_na(value)]
 
 
 # -- set-based matching -------------------------------------------------------------------------

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 FUZZY_CUTOFF = 80.0  # fuzzy_similarity below this is "unrelated"
-FUZZY_CANDIDATES = 200
+FUZZY_CANDIDATES = 100
+MAX_GRAMS = 6  # trigrams per fuzzy query: 15 pairs
 PG_THRESHOLDS = (0.2, 0.45)  # pg_trgm similarity / word similarity for candidates
 FUZZY_CANDIDATES_ALL = 1_000  # with limit=None
 SCAN_CHUNK = 5_000
@@ -362,7 +363,7 @@ def _spread_trigrams(text: str) -> list[str]:
 
     Words are taken separately so that a different word order still shares them. Words of up
     to eight characters give all their trigrams, longer ones every second (or third) one, so
-    one edit destroys at most two; at most eight trigrams, evenly spread, keep the query small.
+    one edit destroys at most two; at most ``MAX_GRAMS``, evenly spread, keep the query small.
     """
     grams: list[str] = []
     for word in _WORDS.findall(text):
@@ -375,8 +376,8 @@ def _spread_trigrams(text: str) -> list[str]:
     if not grams:  # no word of three letters: the raw trigrams
         grams = [text[i : i + 3] for i in range(len(text) - 2) if text[i : i + 3].strip()]
     grams = list(dict.fromkeys(grams))
-    if len(grams) > 8:
-        picks = [round(i * (len(grams) - 1) / 7) for i in range(8)]
+    if len(grams) > MAX_GRAMS:
+        picks = [round(i * (len(grams) - 1) / (MAX_GRAMS - 1)) for i in range(MAX_GRAMS)]
         grams = [grams[i] for i in dict.fromkeys(picks)]
     return grams
 

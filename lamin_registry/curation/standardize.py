@@ -248,21 +248,27 @@ def from_values(
             len(result) - created, model.__name__, created)
         return result
 
+    records = load(uniq)
+    found_values = {getattr(record, column_name) for record in records}
+    rest = [value for value in uniq if value not in found_values]
     mapper: dict[Any, Any] = {}
-    if column_name == name_field(model) and has_column(model, "synonyms"):
-        strings = [value for value in uniq if isinstance(value, str)]
+    if rest and column_name == name_field(model) and has_column(model, "synonyms"):
+        strings = [value for value in rest if isinstance(value, str)]
         mapper = {
             value: target
-            for value, (target, tier) in standard_map(
+            for value, (target, _) in standard_map(
                 repo, model, column_name, strings, conditions, case_sensitive=False,
                 keep="first", synonyms_field="synonyms", return_field=None,
             ).items()
-            if tier != EXACT
         }
-    targets = list(dict.fromkeys(mapper.get(value, value) for value in uniq))
-    records = load(targets)
-    found_values = {getattr(record, column_name) for record in records}
-    missing = [value for value in uniq if mapper.get(value, value) not in found_values]
+        targets = [t for t in dict.fromkeys(mapper.values()) if t not in found_values]
+        more = load(targets)
+        if more:
+            known = {sa.inspect(record).identity[0] for record in records}
+            records.extend(r for r in more if sa.inspect(r).identity[0] not in known)
+            records.sort(key=lambda record: sa.inspect(record).identity[0])
+            found_values |= {getattr(record, column_name) for record in more}
+    missing = [value for value in rest if mapper.get(value, value) not in found_values]
     if missing:
         log(mute, logging.WARNING, "did not create %s records for %d non-validated %ss: %s",
             model.__name__, len(missing), column_name, quote_list(missing))

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
+    blank_na,
     check_value_types,
     flatten,
     has_column,
     has_rows,
-    is_na,
     log,
     name_field,
     query_values,
@@ -37,7 +37,7 @@ def _prepare(
 ) -> tuple[str, list[Any], bool]:
     column = resolve_field(model, field, purpose=purpose)
     items, scalar = flatten(values)
-    items = ["" if is_na(value) else value for value in items]
+    items = blank_na(items)
     check_value_types(model, column, items)
     return column, items, scalar
 
@@ -93,7 +93,7 @@ def validate(
     uniq = unique_values(items)
     found = validated_set(repo, model, column, uniq, conditions)
     _warn_if_empty(repo, model, conditions, found, mute)
-    flags = np.fromiter((value in found for value in items), dtype=bool, count=len(items))
+    flags = np.fromiter(map(found.__contains__, items), dtype=bool, count=len(items))
     missing = [value for value in uniq if value not in found]
     _log_summary(mute, model, column, len(uniq), len(uniq) - len(missing), missing)
     return bool(flags[0]) if scalar else flags
@@ -143,7 +143,7 @@ def inspect(
         log(mute, logging.INFO, "   → %d terms can be added as new %s records: %s",
             len(rest), model.__name__, quote_list(rest))
     raw_inputs, _ = flatten(values)
-    flags = [value in found for value in items]
+    flags = list(map(found.__contains__, items))
     return InspectResult(
         validated=validated,
         non_validated=non_validated,

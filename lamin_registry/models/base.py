@@ -58,13 +58,18 @@ class _InitSpec:
     required: list[tuple[str, str | None]]  # (column key, relationship that can satisfy it)
     scalar_defaults: list[tuple[str, Any]]
     checks: dict[str, tuple[type | tuple[type, ...], int | None]] = field(default_factory=dict)
+    relations: dict[str, tuple[type, bool]] = field(default_factory=dict)  # key: (target, many)
+    # Column attributes without attribute events: the constructor writes them straight into
+    # ``__dict__`` (a flush inserts what is there); an instrumented set costs ~1 µs each.
+    plain: frozenset[str] = frozenset()
 
 
 _INIT_SPECS: dict[type, _InitSpec] = {}
 
 
 def _python_type(column: sa.Column[Any]) -> tuple[type | tuple[type, ...], int | None] | None:
-    """The Python type(s) a column accepts and its maximum string length, if it has one."""
+    """The Python type(s) a column accepts and a size limit: characters for strings, bits
+    for integers (32 for plain INTEGER, the width PostgreSQL gives it)."""
     col_type = column.type
     if isinstance(col_type, sa.types.TypeDecorator):
         col_type = col_type.impl_instance
@@ -73,7 +78,10 @@ def _python_type(column: sa.Column[Any]) -> tuple[type | tuple[type, ...], int |
     if isinstance(col_type, sa.Boolean):
         return bool, None
     if isinstance(col_type, sa.Integer):
-        return int, None
+        bits = 64 if isinstance(col_type, sa.BigInteger) else 16 if isinstance(
+            col_type, sa.SmallInteger
+        ) else 32
+        return int, bits
     if isinstance(col_type, sa.Float | sa.Numeric):
         return (int, float), None
     if isinstance(col_type, sa.DateTime):
@@ -88,8 +96,10 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
     allowed: set[str] = set()
     checks: dict[str, tuple[type | tuple[type, ...], int | None]] = {}
     fk_to_relationship: dict[str, str] = {}
+    relations: dict[str, tuple[type, bool]] = {}
     for rel in mapper.relationships:
         allowed.add(rel.key)
+        relations[rel.key] = (rel.mapper.class_, bool(rel.uselist))
         if rel.direction.name == "MANYTOONE":
             for local in rel.local_columns:
                 fk_to_relationship.setdefault(str(local.key), rel.key)
@@ -127,6 +137,11 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         required=required,
         scalar_defaults=scalar_defaults,
         checks=checks,
+        relations=relations,
+        plain=frozenset(
+            prop.key for prop in mapper.column_attrs
+            if not mapper.class_manager[prop.key].dispatch.set
+        ),
     )
 
 
@@ -152,9 +167,41 @@ def check_field_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
         raise FieldValidationError(
             f"{cls.__name__}.{key} expects {names}, got {type(value).__name__}: {value!r}"
         )
-    if max_length is not None and isinstance(value, str) and len(value) > max_length:
+    if isinstance(value, str):
+        if max_length is not None and len(value) > max_length:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
+            )
+        if "\x00" in value:
+            raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+    elif expected is int and max_length is not None:
+        bound = 2 ** (max_length - 1)
+        if not -bound <= value < bound:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} holds {max_length}-bit integers, got {value}"
+            )
+
+
+def check_related_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
+    """Raise FieldValidationError unless ``value`` suits relationship ``key``."""
+    relation = _init_spec(cls).relations.get(key)
+    if relation is None or value is None:
+        return
+    target, many = relation
+    if many:
+        if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} expects a list of {target.__name__} records, got {value!r}"
+            )
+        wrong = [item for item in value if not isinstance(item, target)]
+        if wrong:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} expects {target.__name__} records, got {wrong[0]!r}"
+            )
+    elif not isinstance(value, target):
+        hint = f"; pass {key}_id=... for an id" if isinstance(value, int) else ""
         raise FieldValidationError(
-            f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
+            f"{cls.__name__}.{key} expects a {target.__name__} record, got {value!r}{hint}"
         )
 
 
@@ -204,12 +251,20 @@ class BaseSQLRecord(DeclarativeBase):
             if alias in kwargs:
                 kwargs[target] = kwargs.pop(alias)
         self._prepare_kwargs(kwargs)
+        state, plain = self.__dict__, spec.plain
         for key, value in kwargs.items():
             check_field_value(cls, key, value)
-            setattr(self, key, value)
+            check_related_value(cls, key, value)
+            if key in plain:
+                state[key] = value
+            else:  # relationships (backrefs), properties, columns with listeners
+                setattr(self, key, value)
         for key, default in spec.scalar_defaults:
             if key not in kwargs:
-                setattr(self, key, default)
+                if key in plain:
+                    state[key] = default
+                else:
+                    setattr(self, key, default)
         missing = [
             key
             for key, rel in spec.required
@@ -219,7 +274,9 @@ class BaseSQLRecord(DeclarativeBase):
             raise FieldValidationError(f"{missing} are required.")
         if cls._uid_length:
             uid = kwargs.get("uid")
-            if uid is None:
+            if uid is None and "uid" in plain:
+                state["uid"] = self._new_uid()
+            elif uid is None:
                 self.uid = self._new_uid()
             elif not isinstance(uid, str) or len(uid) not in self._valid_uid_lengths():
                 raise ValidationError(
@@ -412,6 +469,7 @@ class SQLRecord(BaseSQLRecord):
         if "space" in kwargs and "space_id" in kwargs:
             raise FieldValidationError("Do not pass both Space and its id at the same time.")
         if "branch" in kwargs and kwargs["branch"] is not None:
+            check_related_value(type(self), "branch", kwargs["branch"])
             kwargs["branch_id"] = kwargs.pop("branch").id
         if kwargs.get("branch_id") is None:
             kwargs.pop("branch_id", None)

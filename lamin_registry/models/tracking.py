@@ -137,6 +137,7 @@ class Run(SQLRecord, TracksUpdates):
 
     _uid_length: ClassVar[int] = 16
     _name_field: ClassVar[str | None] = "started_at"
+    STATUS_CODES: ClassVar[dict[str, int]] = RUN_STATUS_CODES
     _dedupe_on_save: ClassVar[bool] = False
 
     id: Mapped[int] = mapped_column(

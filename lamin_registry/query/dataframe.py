@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import RelationshipProperty, aliased
+from sqlalchemy.orm import Mapper, RelationshipProperty, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ..bulk import gc_paused
@@ -34,7 +34,7 @@ _FEATURE_REGISTRIES = ("Artifact", "Record", "Run")
 
 def base_columns(model: type, *, privates: bool = False) -> list[str]:
     """lamindb's ``to_dataframe`` columns: uid, id, fields, moved fields, then foreign keys."""
-    mapper = sa.inspect(model)
+    mapper: Mapper[Any] = sa.inspect(model)
     table = mapper.local_table
     fk_columns = {col.key for col in table.columns if col.foreign_keys}
     keep_private = {"_dtype_str"} if model.__name__ == "Feature" else set()
@@ -55,7 +55,7 @@ def base_columns(model: type, *, privates: bool = False) -> list[str]:
 
 def _declaration_order(model: type) -> list[str]:
     """Column keys with the registry's own columns first, then the mixins' columns."""
-    mapper = sa.inspect(model)
+    mapper: Mapper[Any] = sa.inspect(model)
     keys = [prop.key for prop in mapper.column_attrs]
     own = [key for key in vars(model) if key in keys]
     return own + [key for key in keys if key not in own]
@@ -70,7 +70,7 @@ def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any
     relationships: list[RelationshipProperty[Any]] = []
     current = model
     for i, part in enumerate(parts):
-        mapper = sa.inspect(current)
+        mapper: Mapper[Any] = sa.inspect(current)
         part = FIELD_ALIASES.get(part, part) if part not in mapper.attrs else part
         prop = mapper.attrs.get(part)
         if prop is None:
@@ -110,21 +110,20 @@ def _include_values(
     for rel in relationships:
         target = aliased(rel.mapper.class_)
         stmt = stmt.join(getattr(source, rel.key).of_type(target))
-        visibility = query.repo._visibility(rel.mapper.class_, branches=rel.uselist)
+        visibility = query.repo._visibility(rel.mapper.class_, branches=bool(rel.uselist))
         if visibility:
             adapter = ClauseAdapter(sa.inspect(target).selectable)
             stmt = stmt.where(*(adapter.traverse(condition) for condition in visibility))
         many = many or bool(rel.uselist)
         source = target
-    stmt = stmt.add_columns(getattr(source, key))
-    rows = query.repo._execute(stmt).all()
+    rows: Sequence[Any] = query.repo._execute(stmt.add_columns(getattr(source, key))).all()
     if many:
         grouped: dict[Any, set[Any]] = defaultdict(set)
         for record_id, value in rows:
             if value is not None:
                 grouped[record_id].add(value)
         return grouped, True
-    return {record_id: value for record_id, value in rows}, False
+    return dict(rows), False
 
 
 def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, Any]]:
@@ -135,7 +134,7 @@ def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, 
     tables = sa.inspect(model).local_table.metadata.tables
     name = model.__name__.lower()
     columns: dict[str, dict[Any, Any]] = defaultdict(dict)
-    statements = []
+    statements: list[sa.Select[Any]] = []
     if name == "record":
         recordjson = tables["lamindb_recordjson"]
         statements.append(
@@ -169,7 +168,8 @@ def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, 
     # the first statement yields one JSON value per feature; the others yield label sets
     multi: dict[str, dict[Any, set[Any]]] = defaultdict(lambda: defaultdict(set))
     for i, stmt in enumerate(statements):
-        for record_id, feature_name, value in query.repo._execute(stmt).all():
+        rows: Sequence[Any] = query.repo._execute(stmt).all()
+        for record_id, feature_name, value in rows:
             if i == 0:
                 columns[feature_name][record_id] = value
             else:
@@ -222,7 +222,7 @@ def query_to_dataframe(
     with gc_paused():
         rows = query.repo._execute(stmt).all()
         if limit is not None and len(rows) > limit:
-            del rows[limit:]
+            rows = rows[:limit]
             if limit == _DEFAULT_LIMIT:
                 logger.warning(
                     "truncated query result to limit=%s %s objects", limit, model.__name__

@@ -279,14 +279,15 @@ def _coerce_temporal(model: type, key: str, kind: str, value: Any) -> Any:
 
 
 def _status_value(model: type, value: Any) -> Any:
-    codes: dict[str, int] | None = getattr(model, "STATUS_CODES", None)
-    if codes is None:
-        from ..models.tracking import RUN_STATUS_CODES
-
-        codes = RUN_STATUS_CODES
+    codes: dict[str, int] = getattr(model, "STATUS_CODES", {})
     if isinstance(value, list | tuple | set | frozenset):
         return [_status_value(model, item) for item in value]
     if isinstance(value, str):
+        if not codes:
+            raise InvalidArgument(
+                f"{model.__name__} status codes have no names; filter by the number "
+                f"(status=0) or by _status_code"
+            )
         if value not in codes:
             raise InvalidArgument(
                 f"Invalid {model.__name__} status {value!r}. Expected one of: "
