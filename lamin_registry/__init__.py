@@ -39,6 +39,7 @@ from .repository import Repository
 
 if TYPE_CHECKING:
     from . import migrate
+    from .aio import AsyncInstance, AsyncRepository, connect_async
     from .curation.results import InspectResult, SearchResult
 
 __version__ = "0.1.0"
@@ -47,6 +48,9 @@ _LAZY = {
     "migrate": ("lamin_registry.migrate", None),
     "SearchResult": ("lamin_registry.curation.results", "SearchResult"),
     "InspectResult": ("lamin_registry.curation.results", "InspectResult"),
+    "connect_async": ("lamin_registry.aio", "connect_async"),
+    "AsyncInstance": ("lamin_registry.aio", "AsyncInstance"),
+    "AsyncRepository": ("lamin_registry.aio", "AsyncRepository"),
 }
 
 
@@ -65,6 +69,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Artifact",
+    "AsyncInstance",
+    "AsyncRepository",
     "BaseSQLRecord",
     "Branch",
     "Collection",
@@ -90,6 +96,7 @@ __all__ = [
     "ULabel",
     "User",
     "connect",
+    "connect_async",
     "errors",
     "hooks",
     "metadata",

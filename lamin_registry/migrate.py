@@ -70,10 +70,15 @@ __all__ = [
 
 
 def _is_own_table(name: str | None, schema: str | None = None) -> bool:
-    """Whether ``name`` is a table of lamin_registry's metadata (registries and user ones)."""
+    """Whether ``name`` is one of lamin_registry's own tables (``lamindb_*`` of its metadata).
+
+    User-defined registries share the metadata but not the history: their tables
+    (``myapp_experiment``) belong to the host application's Alembic history, so neither this
+    history nor :func:`check` looks at them.
+    """
     from .models import metadata
 
-    if name is None or name == VERSION_TABLE or name.startswith("sqlite_"):
+    if name is None or not name.startswith("lamindb_"):
         return False
     key = name if schema is None else f"{schema}.{name}"
     return key in metadata.tables

@@ -74,6 +74,7 @@ class Repository:
         self._run_inputs: set[tuple[type, int]] = set()
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
+        self._table_names: set[str] | None = None  # see _has_table
         self.user = self._resolve_user(user)
         session.info[hooks.REPOSITORY_KEY] = self
         if self.dialect == "postgresql":
@@ -491,8 +492,10 @@ class Repository:
         table: Any = sa.inspect(model).local_table
         blockers: list[str] = []
         for other in table.metadata.sorted_tables:
+            if not self._has_table(other):
+                continue
             for fk in other.foreign_keys:
-                if fk.column.table is not table or fk.ondelete == "CASCADE":
+                if fk.column.table is not table or fk.ondelete in ("CASCADE", "SET NULL"):
                     continue
                 column = fk.parent
                 if other is table and column.name == "created_on_id":
@@ -514,6 +517,19 @@ class Repository:
                 f"Cannot delete some instances of model '{model.__name__}' because they are "
                 f"referenced through protected foreign keys: {', '.join(blockers)}."
             )
+
+    def _has_table(self, table: Any) -> bool:
+        """Whether this database holds ``table``.
+
+        lamin_registry's own tables (``lamindb_*``) exist once the schema is migrated; a
+        user-defined registry mapped in this process exists only where its host migrated it
+        (another instance may lack it), and a missing table holds no rows to protect or move.
+        """
+        if table.name.startswith("lamindb_"):
+            return True
+        if self._table_names is None:
+            self._table_names = set(sa.inspect(self.session.connection()).get_table_names())
+        return table.name in self._table_names
 
     def restore(self, target: BaseSQLRecord | Query[Any]) -> None:
         """Move back to main (branch 1) from trash, archive or any other branch."""
@@ -760,6 +776,8 @@ class Repository:
                 model = mapper.class_
                 if not issubclass(model, SQLRecord) or mapper.local_table is None:
                     continue
+                if not self._has_table(mapper.local_table):
+                    continue
                 pk: Any = mapper.primary_key[0]
                 ids = list(
                     self.session.scalars(sa.select(pk).where(model.branch_id == target.id))
@@ -822,7 +840,8 @@ class Repository:
         """For each value, whether a record has exactly that ``field`` value."""
         from .curation.validate import validate
 
-        return validate(self, model, values, field, mute=mute, query=query)
+        result: np.ndarray[Any, Any] = validate(self, model, values, field, mute=mute, query=query)
+        return result
 
     def inspect(
         self,
@@ -921,7 +940,7 @@ def _check_model(model: object) -> None:
 
 def _fits_primary_key(model: type, value: int) -> bool:
     """Whether ``value`` fits the primary key column (so the database is never asked)."""
-    column_type = sa.inspect(model).primary_key[0].type
+    column_type: Any = sa.inspect(model).primary_key[0].type
     bits = 64 if isinstance(column_type, sa.BigInteger) else 16 if isinstance(
         column_type, sa.SmallInteger
     ) else 32

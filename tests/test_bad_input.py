@@ -427,7 +427,9 @@ def test_constructor_value_types(field: str, value: Any) -> None:
     }[field]
     valid = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if valid and isinstance(value, str):  # 256+ characters: only the TEXT column holds them
-        valid = field == "description"
+        valid = field == "description" and "\x00" not in value  # NUL: PostgreSQL refuses it
+    if valid and expected is int:
+        valid = -(2**31) <= value < 2**31  # branch_id is a 32-bit INTEGER
     if valid:
         assert getattr(lr.ULabel(**kwargs), field) == value
     else:

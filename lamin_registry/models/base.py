@@ -205,6 +205,28 @@ def check_related_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
         )
 
 
+def _declares(cls: type, name: str) -> bool:
+    return any(name in vars(k) or name in vars(k).get("__annotations__", {}) for k in cls.__mro__)
+
+
+def _add_default_keys(cls: type[BaseSQLRecord]) -> None:
+    """Give a user-defined registry lamindb's ``id`` (and ``uid``) when it declares none.
+
+    Django adds an auto-increment ``id`` to every model; lamin_registry's own registries spell
+    theirs out, a user's ``class Experiment(lr.SQLRecord): name: Mapped[str]`` need not.
+    """
+    if vars(cls).get("__abstract__") or "__table__" in vars(cls):
+        return
+    if any(hasattr(base, "__mapper__") for base in cls.__mro__[1:]):
+        return  # inherits a mapped table
+    if not _declares(cls, "id"):
+        cls.id = mapped_column(sa.Integer, primary_key=True)  # type: ignore[attr-defined]
+    if cls._uid_length and not _declares(cls, "uid"):
+        cls.uid = mapped_column(  # type: ignore[attr-defined]
+            sa.String(cls._uid_length), unique=True, nullable=False
+        )
+
+
 class BaseSQLRecord(DeclarativeBase):
     """Root of every lamin_registry model (no branch, space or lock columns).
 
@@ -224,6 +246,10 @@ class BaseSQLRecord(DeclarativeBase):
     _init_private_fields: ClassVar[frozenset[str]] = frozenset()
     _filled_on_save: ClassVar[frozenset[str]] = frozenset({"created_by_id", "branch_id"})
     _repr_skip: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        _add_default_keys(cls)
+        super().__init_subclass__(**kwargs)
 
     @declared_attr.directive
     def __tablename__(cls) -> str:
@@ -409,6 +435,26 @@ class BaseSQLRecord(DeclarativeBase):
     def set_abbr(self, value: str) -> None:
         """``repo.set_abbr(self, value)`` on the active repository."""
         active_repository().set_abbr(self, value)
+
+    # -- async sugar (lr.connect_async): delegates to the active async repository -----------
+
+    async def asave(self) -> Self:
+        """``await arepo.save(self)`` on the active async repository; returns the stored record."""
+        from ..aio import asave
+
+        return await asave(self)
+
+    async def adelete(self, permanent: bool = False) -> None:
+        """``await arepo.delete(self, permanent=...)`` on the active async repository."""
+        from ..aio import adelete
+
+        await adelete(self, permanent=permanent)
+
+    async def arefresh_from_db(self, fields: Sequence[str] | None = None) -> None:
+        """``await arepo.refresh(self, fields)`` on the active async repository."""
+        from ..aio import arefresh_from_db
+
+        await arefresh_from_db(self, fields)
 
 
 def _current_branch_id() -> int:

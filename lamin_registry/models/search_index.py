@@ -1,7 +1,7 @@
 """Trigram indexes for search, declared on the metadata so migrations and ``check`` agree.
 
 PostgreSQL: a GIN ``gin_trgm_ops`` index per searchable column (extension ``pg_trgm``,
-created by the migration ``0002_search_indexes``); ``ILIKE '%q%'``, ``%`` and ``<%`` use it.
+created by the migration ``0003_search_indexes``); ``ILIKE '%q%'``, ``%`` and ``<%`` use it.
 
 SQLite: the same indexes exist *empty* (``WHERE 0``: no storage, no write cost) only so that
 the schema is the same on both backends. Search there uses an FTS5 ``trigram`` table per

@@ -52,18 +52,20 @@ class VersionedRecord(IsVersioned, SQLRecord):
     _init_extra: ClassVar[frozenset[str]] = frozenset({"aux", "revises"})
 
     def _new_uid(self) -> str:
-        revises = self._revises
+        revises: Any = self._revises
         if revises is None:
             return base62(self._uid_stem_length) + "0000"
         # provisional: the save recomputes the suffix from the whole family
-        stem, suffix = revises.uid[: self._uid_stem_length], revises.uid[self._uid_stem_length :]
+        uid: str = revises.uid
+        stem, suffix = uid[: self._uid_stem_length], uid[self._uid_stem_length :]
         return stem + encode_base62(decode_base62(suffix) + 1, 4)
 
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
         super()._prepare_kwargs(kwargs)
-        revises = kwargs.pop("revises", None)
+        revises: Any = kwargs.pop("revises", None)
         if revises is not None:
-            if not isinstance(revises, type(self)):
+            own_class: Any = type(self)
+            if not isinstance(revises, own_class):
                 raise FieldValidationError(f"`revises` has to be of type `{type(self).__name__}`")
             if kwargs.get("key") is None:
                 kwargs["key"] = revises.key

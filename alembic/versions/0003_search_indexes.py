@@ -1,6 +1,6 @@
 """search indexes: trigram candidate generation for search
 
-Revision ID: 0002_search_indexes
+Revision ID: 0003_search_indexes
 Revises: 0002_access
 Create Date: 2026-11-25 07:00:00
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_search_indexes"
-down_revision: str | Sequence[str] | None = "0002_access"  # linear after the access revision
+revision: str = "0003_search_indexes"
+down_revision: str | Sequence[str] | None = "0002_access"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

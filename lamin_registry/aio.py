@@ -1,0 +1,763 @@
+"""Async access: ``lr.connect_async()``, ``AsyncInstance``, ``AsyncRepository``, ``AsyncQuery``.
+
+>>> inst = await lr.connect_async("sqlite:///registry.db", user="alice")
+>>> async with inst.session() as arepo:
+...     label = await arepo.save(lr.ULabel(name="T cell"))
+...     labels = await arepo.filter(lr.ULabel, name__startswith="T").order_by("name").all()
+
+The async repository is a thin layer over the sync :class:`~lamin_registry.Repository`: each
+``AsyncSession`` gets one sync ``Repository`` over its ``sync_session`` (created inside
+``AsyncSession.run_sync`` and kept for the session's lifetime), and every coroutine runs the sync
+method through ``run_sync``. So the async API has exactly the sync API's rules (visibility,
+branches, spaces, idempotent saves, bulk inserts, curation) and the same errors.
+
+Lazy loading does not work in async code: a record's columns are loaded when it comes back from
+a query or a save, but a relationship (``label.type``, ``label.ulabels``) must be loaded
+explicitly, e.g. ``await arepo.refresh(label, ["ulabels"])``. See ``docs/async.md``.
+
+This module imports ``sqlalchemy.ext.asyncio``; ``import lamin_registry`` does not import it
+until ``lr.connect_async`` (or another name of this module) is first used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+from .dberrors import translated
+from .errors import InvalidArgument, LaminRegistryError, NoActiveSession, SchemaOutOfDate
+from .instance import (
+    DEFAULT_URL,
+    URL_ENV,
+    USER_ENV,
+    configure_sqlite_engine,
+    seed,
+    seed_sqlite_statistics,
+)
+from .models.base import BaseSQLRecord
+from .query.query import Query
+from .repository import Repository
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from .curation.results import InspectResult, SearchResult
+    from .models.core import Branch, Space, Team, User
+    from .models.features import Feature, FeatureValue
+    from .models.tracking import Run, Transform
+
+__all__ = [
+    "AsyncInstance",
+    "AsyncQuery",
+    "AsyncRepository",
+    "active_async_repository",
+    "adelete",
+    "arefresh_from_db",
+    "asave",
+    "async_url",
+    "connect_async",
+    "current_async_repository",
+    "sync_url",
+]
+
+T = TypeVar("T")
+R = TypeVar("R", bound=BaseSQLRecord)
+
+# -- URLs ------------------------------------------------------------------------------------
+
+_SQLITE_DRIVERS = ("", "pysqlite", "aiosqlite")
+_PSYCOPG_DRIVERS = ("", "psycopg", "psycopg2", "psycopg_async")
+
+
+def _parse(url: str | sa.URL) -> tuple[sa.URL, str, str]:
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidArgument(f"lamin_registry supports SQLite and PostgreSQL, not {backend}")
+    return parsed, backend, driver
+
+
+def async_url(url: str | sa.URL) -> sa.URL:
+    """The async-driver form of ``url``.
+
+    ``sqlite:///x.db`` -> ``sqlite+aiosqlite:///x.db``; ``postgresql://``,
+    ``postgresql+psycopg2://`` -> ``postgresql+psycopg://`` (psycopg 3, which is async-capable
+    as is); ``postgresql+asyncpg://`` and already-async URLs are kept.
+    """
+    parsed, backend, driver = _parse(url)
+    if backend == "sqlite":
+        if driver not in _SQLITE_DRIVERS:
+            raise InvalidArgument(
+                f"No async driver for sqlite+{driver}; use sqlite:// or sqlite+aiosqlite://"
+            )
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if driver == "asyncpg":
+        return parsed.set(drivername="postgresql+asyncpg")
+    if driver not in _PSYCOPG_DRIVERS:
+        raise InvalidArgument(
+            f"No async driver for postgresql+{driver}; use postgresql+psycopg:// (psycopg 3) "
+            "or postgresql+asyncpg://"
+        )
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def sync_url(url: str | sa.URL) -> sa.URL:
+    """The sync-driver form of ``url`` (for ``lr.connect``, Alembic, the command line)."""
+    parsed, backend, driver = _parse(url)
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite")
+    if driver not in (*_PSYCOPG_DRIVERS, "asyncpg"):
+        raise InvalidArgument(f"Unknown PostgreSQL driver {driver!r}")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def create_engine_async(url: str | sa.URL, **kwargs: Any) -> AsyncEngine:
+    """An ``AsyncEngine`` configured like :func:`lamin_registry.instance.create_engine`.
+
+    SQLite gets the same pragmas and ``BEGIN IMMEDIATE`` recipe, installed on the engine's
+    ``sync_engine`` (aiosqlite's connection adapter accepts ``isolation_level = None`` and
+    cursor ``execute`` like pysqlite).
+    """
+    target = async_url(url)
+    try:
+        engine = create_async_engine(target, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        raise InvalidArgument(
+            f"Cannot use database URL {target.render_as_string(hide_password=True)!r}: {error}"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        configure_sqlite_engine(engine.sync_engine)
+    return engine
+
+
+# -- connecting ------------------------------------------------------------------------------
+
+
+def _prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
+    """Schema upgrade (or check) and seeding, as ``lr.connect`` does, on a sync connection."""
+    from . import migrate as migrations
+
+    if migrate:
+        migrations.upgrade(connection)
+        connection.commit()
+    else:
+        current, head = migrations.current(connection), migrations.head()
+        if current != head:
+            raise SchemaOutOfDate(
+                f"The database schema is at revision {current!r}, this version of "
+                f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
+                "(or lr.migrate.upgrade(url), or connect with migrate=True)."
+            )
+    seed(connection, handle)
+    if connection.dialect.name == "sqlite":
+        seed_sqlite_statistics(connection)
+        connection.commit()
+
+
+async def connect_async(
+    url: str | sa.URL | None = None,
+    *,
+    user: str | None = None,
+    migrate: bool = True,
+    **engine_kwargs: Any,
+) -> AsyncInstance:
+    """Connect to a lamin_registry database with an async driver: ``await lr.connect_async()``.
+
+    Same rules as :func:`lamin_registry.connect` (URL from ``$LAMIN_REGISTRY_URL``, else
+    ``sqlite:///lamin_registry.db``; schema upgrade, or ``SchemaOutOfDate`` with
+    ``migrate=False``; seeding). Sync URLs are mapped to an async driver (see
+    :func:`async_url`). The upgrade and seeding run on the async engine through ``run_sync``.
+    """
+    url = url or os.environ.get(URL_ENV) or DEFAULT_URL
+    handle = user or os.environ.get(USER_ENV) or "anonymous"
+    engine = create_engine_async(url, **engine_kwargs)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_prepare, handle, migrate)
+    except LaminRegistryError:
+        await engine.dispose()
+        raise
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, OSError) as error:
+        await engine.dispose()
+        shown = engine.url.render_as_string(hide_password=True)
+        raise InvalidArgument(
+            f"Cannot connect to {shown}: {getattr(error, 'orig', None) or error}"
+        ) from None
+    await engine.dispose()  # new connections load the planner statistics
+    return AsyncInstance(engine, handle)
+
+
+class AsyncInstance:
+    """A connected database with an async engine: ``async with inst.session() as arepo:``."""
+
+    def __init__(self, engine: AsyncEngine, user: str) -> None:
+        self.engine = engine
+        self.user = user
+        self._sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> sa.URL:
+        """The database URL with its async driver (password hidden in ``str()``)."""
+        return self.engine.url
+
+    def __repr__(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        return f"AsyncInstance({url!r}, user={self.user!r})"
+
+    @asynccontextmanager
+    async def session(self, user: str | None = None) -> AsyncIterator[AsyncRepository]:
+        """An async repository over a new ``AsyncSession``.
+
+        Commits on success, rolls back on an exception; inside the block it is the active
+        async repository (``await record.asave()``).
+        """
+        async with self._sessions() as session:
+            arepo = await AsyncRepository.open(session, user=user or self.user)
+            async with arepo:
+                try:
+                    yield arepo
+                except BaseException:
+                    await session.rollback()
+                    raise
+                with translated("commit failed"):
+                    await session.commit()
+
+    async def close(self) -> None:
+        """Dispose of the engine's connections."""
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> AsyncInstance:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+# -- the active async repository ---------------------------------------------------------------
+
+_active: ContextVar[AsyncRepository | None] = ContextVar(
+    "lamin_registry_active_async_repository", default=None
+)
+
+
+def current_async_repository() -> AsyncRepository | None:
+    """The active async repository, or None outside any ``async with`` session block."""
+    return _active.get()
+
+
+def active_async_repository() -> AsyncRepository:
+    """The repository of the innermost ``async with inst.session():`` / ``async with arepo:``."""
+    arepo = _active.get()
+    if arepo is None:
+        raise NoActiveSession(
+            "No active async repository. Open one with `inst = await "
+            "lamin_registry.connect_async(url)` and `async with inst.session() as arepo:`, or "
+            "wrap your own AsyncSession in `async with await "
+            "lamin_registry.AsyncRepository.open(session):`; or call the repository directly, "
+            "e.g. `await arepo.save(record)`. In sync code use record.save() inside "
+            "`with inst.session():`."
+        )
+    return arepo
+
+
+async def asave(record: R) -> R:
+    """``await arepo.save(record)`` on the active async repository (``record.asave()``)."""
+    return await active_async_repository().save(record)
+
+
+async def adelete(record: BaseSQLRecord, permanent: bool = False) -> None:
+    """``await arepo.delete(record, permanent)`` on the active async repository."""
+    await active_async_repository().delete(record, permanent=permanent)
+
+
+async def arefresh_from_db(record: BaseSQLRecord, fields: Sequence[str] | None = None) -> None:
+    """``await arepo.refresh(record, fields)`` on the active async repository."""
+    await active_async_repository().refresh(record, fields)
+
+
+# -- the async repository ----------------------------------------------------------------------
+
+
+class AsyncRepository:
+    """The :class:`~lamin_registry.Repository` API as coroutines, over one ``AsyncSession``.
+
+    Get one from ``async with inst.session() as arepo:``, or wrap a host application's own
+    ``AsyncSession`` with ``arepo = await AsyncRepository.open(session, user="bob")`` (it never
+    commits that session; ``async with arepo:`` makes it the active async repository).
+    """
+
+    def __init__(self, session: AsyncSession, repository: Repository) -> None:
+        if repository.session is not session.sync_session:
+            raise InvalidArgument("The repository must wrap the AsyncSession's sync_session")
+        self.session = session
+        self.sync_repository = repository
+        self._tokens: list[Token[AsyncRepository | None]] = []
+
+    @classmethod
+    async def open(cls, session: AsyncSession, user: str | User | None = None) -> AsyncRepository:
+        """An async repository over ``session`` acting as ``user`` (registered if new)."""
+        if not isinstance(session, AsyncSession):
+            raise InvalidArgument(f"Expected a SQLAlchemy AsyncSession, got {session!r}")
+        repository = await session.run_sync(Repository, user)
+        return cls(session, repository)
+
+    async def __aenter__(self) -> AsyncRepository:
+        self._tokens.append(_active.set(self))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        _active.reset(self._tokens.pop())
+
+    def __repr__(self) -> str:
+        return f"<AsyncRepository user={self.sync_repository.user.handle!r}>"
+
+    # -- identity and state (no I/O) ---------------------------------------------------------
+
+    @property
+    def user(self) -> User:
+        """The user this repository acts as."""
+        return self.sync_repository.user
+
+    @property
+    def user_id(self) -> int:
+        """The id of the user this repository acts as."""
+        return self.sync_repository.user_id
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.sync_repository.dialect
+
+    @property
+    def current_branch_id(self) -> int:
+        """The branch new records land on (1 main, or a named branch)."""
+        return self.sync_repository.current_branch_id
+
+    # -- running sync work ---------------------------------------------------------------------
+
+    async def run_sync(self, fn: Callable[[Repository], T]) -> T:
+        """Run ``fn(sync_repository)`` in the session's greenlet; lazy loads work inside.
+
+        The escape hatch for anything the coroutines do not cover, e.g.
+        ``await arepo.run_sync(lambda repo: [u.name for u in label.ulabels])``.
+        """
+        repository = self.sync_repository
+
+        def call(session: Session) -> T:
+            with repository:  # the sync sugar works inside fn, as in a sync session
+                return fn(repository)
+
+        return await self.session.run_sync(call)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def filter(self, model: type[R], *conditions: Any, **expressions: Any) -> AsyncQuery[R]:
+        """A lazy query of ``model`` records matching every condition (run it with ``await``)."""
+        return AsyncQuery(self, self.sync_repository.filter(model, *conditions, **expressions))
+
+    def exclude(self, model: type[R], *conditions: Any, **expressions: Any) -> AsyncQuery[R]:
+        """A lazy query of ``model`` records that do not match the conditions."""
+        return AsyncQuery(self, self.sync_repository.exclude(model, *conditions, **expressions))
+
+    async def get(self, model: type[R], idlike: int | str | None = None, **expressions: Any) -> R:
+        """One record by id, uid, unique uid prefix, or expressions."""
+        return await self.run_sync(lambda repo: repo.get(model, idlike, **expressions))
+
+    async def to_dataframe(
+        self,
+        model: type[BaseSQLRecord],
+        include: str | Sequence[str] | None = None,
+        features: bool = False,
+        limit: int | None = 100,
+        order_by: str | None = "-id",
+    ) -> pd.DataFrame:
+        """The visible records of ``model`` as a DataFrame (index ``id``, newest first)."""
+        return await self.run_sync(
+            lambda repo: repo.to_dataframe(
+                model, include=include, features=features, limit=limit, order_by=order_by
+            )
+        )
+
+    async def refresh(self, record: BaseSQLRecord, fields: Sequence[str] | None = None) -> None:
+        """Reload ``record`` (or only ``fields``, relationships included) from the database."""
+        await self.run_sync(lambda repo: repo.refresh(record, fields))
+
+    # -- saving, deleting, moving ----------------------------------------------------------------
+
+    @overload
+    async def save(self, records: R) -> R: ...
+    @overload
+    async def save(self, records: Iterable[R]) -> list[R]: ...
+
+    async def save(self, records: R | Iterable[R]) -> R | list[R]:
+        """Insert new records, write changes of existing ones; returns the stored record(s)."""
+        target: Any = records
+        if not isinstance(target, BaseSQLRecord | str | bytes) and isinstance(target, Iterable):
+            target = list(target)  # a generator is consumed here, not in the greenlet
+        return await self.run_sync(lambda repo: repo.save(target))
+
+    async def delete(
+        self, target: BaseSQLRecord | AsyncQuery[Any] | Query[Any], permanent: bool = False
+    ) -> None:
+        """Move to trash (branch -1), or remove rows for good with ``permanent=True``."""
+        unwrapped = _unwrap(target)
+        await self.run_sync(lambda repo: repo.delete(unwrapped, permanent=permanent))
+
+    async def restore(self, target: BaseSQLRecord | AsyncQuery[Any] | Query[Any]) -> None:
+        """Move back to main (branch 1)."""
+        unwrapped = _unwrap(target)
+        await self.run_sync(lambda repo: repo.restore(unwrapped))
+
+    async def archive(self, target: BaseSQLRecord | AsyncQuery[Any] | Query[Any]) -> None:
+        """Move to the archive (branch 0): hidden from queries, kept, read-only."""
+        unwrapped = _unwrap(target)
+        await self.run_sync(lambda repo: repo.archive(unwrapped))
+
+    async def get_or_create_feature_value(
+        self, feature: Feature | None, value: Any
+    ) -> tuple[FeatureValue, bool]:
+        """``(record, existed)``: the FeatureValue of ``feature`` with ``value``'s hash."""
+        return await self.run_sync(lambda repo: repo.get_or_create_feature_value(feature, value))
+
+    @asynccontextmanager
+    async def track(self, transform: Transform) -> AsyncIterator[Run]:
+        """``async with arepo.track(transform) as run:`` -- see ``Repository.track``."""
+        manager = self.sync_repository.track(transform)
+        run = await self.run_sync(lambda repo: manager.__enter__())
+        try:
+            yield run
+        except BaseException as error:
+            error_info = (type(error), error, error.__traceback__)
+            suppressed = await self.run_sync(lambda repo: manager.__exit__(*error_info))
+            if not suppressed:
+                raise
+        else:
+            await self.run_sync(lambda repo: manager.__exit__(None, None, None))
+
+    # -- spaces and access ---------------------------------------------------------------------
+
+    async def grant(self, grantee: User | Team | str, space: Space | int | str, role: str) -> None:
+        """Give a user or team ``read``, ``write`` or ``admin`` on ``space`` (admins only)."""
+        await self.run_sync(lambda repo: repo.grant(grantee, space, role))
+
+    async def revoke(self, grantee: User | Team | str, space: Space | int | str) -> None:
+        """Remove a user's or team's role on ``space`` (admins only)."""
+        await self.run_sync(lambda repo: repo.revoke(grantee, space))
+
+    # -- named branches ------------------------------------------------------------------------
+
+    async def create_branch(self, name: str, description: str | None = None) -> Branch:
+        """A new named branch (id > 3)."""
+        return await self.run_sync(lambda repo: repo.create_branch(name, description))
+
+    async def switch_branch(self, branch: Branch | str | int) -> Branch:
+        """Make ``branch`` current for this repository."""
+        return await self.run_sync(lambda repo: repo.switch_branch(branch))
+
+    async def merge_branch(self, branch: Branch | str | int) -> Branch:
+        """Move every record of a named branch to main and mark the branch ``merged``."""
+        return await self.run_sync(lambda repo: repo.merge_branch(branch))
+
+    # -- curation ------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        model: type[R],
+        string: str,
+        *,
+        field: str | Sequence[str] | None = None,
+        limit: int | None = 20,
+        case_sensitive: bool = False,
+        query: AsyncQuery[R] | Query[R] | None = None,
+    ) -> SearchResult[R]:
+        """Records whose name (or synonyms, or ``field``) match ``string``, best first."""
+        sync_query = _unwrap_query(query)
+        return await self.run_sync(
+            lambda repo: repo.search(
+                model,
+                string,
+                field=field,
+                limit=limit,
+                case_sensitive=case_sensitive,
+                query=sync_query,
+            )
+        )
+
+    async def lookup(
+        self,
+        model: type[BaseSQLRecord],
+        field: str | None = None,
+        return_field: str | None = None,
+        keep: str | bool = "first",
+        query: AsyncQuery[Any] | Query[Any] | None = None,
+    ) -> Any:
+        """An auto-complete object: one attribute per (sanitised) value of ``field``."""
+        sync_query = _unwrap_query(query)
+        return await self.run_sync(
+            lambda repo: repo.lookup(
+                model, field, return_field=return_field, keep=keep, query=sync_query
+            )
+        )
+
+    async def validate(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        mute: bool = False,
+        query: AsyncQuery[Any] | Query[Any] | None = None,
+    ) -> np.ndarray[Any, Any]:
+        """For each value, whether a record has exactly that ``field`` value."""
+        sync_query = _unwrap_query(query)
+        return await self.run_sync(
+            lambda repo: repo.validate(model, values, field, mute=mute, query=sync_query)
+        )
+
+    async def inspect(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        mute: bool = False,
+        query: AsyncQuery[Any] | Query[Any] | None = None,
+    ) -> InspectResult:
+        """Validated and non-validated values, with a synonyms mapper."""
+        sync_query = _unwrap_query(query)
+        return await self.run_sync(
+            lambda repo: repo.inspect(model, values, field, mute=mute, query=sync_query)
+        )
+
+    async def standardize(
+        self,
+        model: type[BaseSQLRecord],
+        values: Any,
+        field: str | None = None,
+        *,
+        return_field: str | None = None,
+        return_mapper: bool = False,
+        case_sensitive: bool = False,
+        keep: str | bool = "first",
+        synonyms_field: str = "synonyms",
+        mute: bool = False,
+        query: AsyncQuery[Any] | Query[Any] | None = None,
+    ) -> Any:
+        """Map values to their standard names (exact, case-insensitive, synonym)."""
+        sync_query = _unwrap_query(query)
+        return await self.run_sync(
+            lambda repo: repo.standardize(
+                model,
+                values,
+                field,
+                return_field=return_field,
+                return_mapper=return_mapper,
+                case_sensitive=case_sensitive,
+                keep=keep,
+                synonyms_field=synonyms_field,
+                mute=mute,
+                query=sync_query,
+            )
+        )
+
+    async def from_values(
+        self,
+        model: type[R],
+        values: Any,
+        field: str | None = None,
+        create: bool = False,
+        mute: bool = False,
+    ) -> list[R]:
+        """Records for ``values``: the stored ones, plus new unsaved ones with ``create``."""
+        return await self.run_sync(
+            lambda repo: repo.from_values(model, values, field, create=create, mute=mute)
+        )
+
+    async def add_synonym(
+        self, record: BaseSQLRecord, synonym: str | Iterable[str], force: bool = False
+    ) -> None:
+        """Add synonyms to ``record`` (refused if another record has one, unless ``force``)."""
+        await self.run_sync(lambda repo: repo.add_synonym(record, synonym, force=force))
+
+    async def remove_synonym(self, record: BaseSQLRecord, synonym: str | Iterable[str]) -> None:
+        """Remove synonyms from ``record``."""
+        await self.run_sync(lambda repo: repo.remove_synonym(record, synonym))
+
+    async def set_abbr(self, record: BaseSQLRecord, value: str) -> None:
+        """Set ``abbr`` (and add it as a synonym where the registry has synonyms)."""
+        await self.run_sync(lambda repo: repo.set_abbr(record, value))
+
+
+def _unwrap(target: BaseSQLRecord | AsyncQuery[Any] | Query[Any]) -> Any:
+    return target.query if isinstance(target, AsyncQuery) else target
+
+
+def _unwrap_query(query: AsyncQuery[T] | Query[T] | None) -> Query[T] | None:
+    return query.query if isinstance(query, AsyncQuery) else query
+
+
+# -- the async query -----------------------------------------------------------------------------
+
+
+class AsyncQuery(Generic[T]):
+    """A lazy query whose terminals are coroutines: ``await q.all()``, ``async for r in q``.
+
+    ``filter``, ``exclude``, ``order_by`` and ``limit`` build a new query without I/O, as on
+    :class:`~lamin_registry.Query`.
+    """
+
+    def __init__(self, arepo: AsyncRepository, query: Query[T]) -> None:
+        self.arepo = arepo
+        self.query = query
+
+    @property
+    def model(self) -> type[T]:
+        """The registry class this query returns."""
+        return self.query.model
+
+    def __repr__(self) -> str:
+        return f"<AsyncQuery {self.model.__name__}>"
+
+    # -- building (sync, no I/O) -----------------------------------------------------------------
+
+    def _wrap(self, query: Query[T]) -> AsyncQuery[T]:
+        return AsyncQuery(self.arepo, query)
+
+    def filter(self, *conditions: Any, **expressions: Any) -> AsyncQuery[T]:
+        """Add conditions (AND); ``lr.Q``, SQLAlchemy expressions or Django-style lookups."""
+        return self._wrap(self.query.filter(*conditions, **expressions))
+
+    def exclude(self, *conditions: Any, **expressions: Any) -> AsyncQuery[T]:
+        """Drop the records that match all given conditions."""
+        return self._wrap(self.query.exclude(*conditions, **expressions))
+
+    def order_by(self, *fields: Any) -> AsyncQuery[T]:
+        """Order by field names (``"-name"`` descending) or SQLAlchemy expressions."""
+        return self._wrap(self.query.order_by(*fields))
+
+    def limit(self, n: int | None) -> AsyncQuery[T]:
+        """At most ``n`` records (None: no limit)."""
+        return self._wrap(self.query.limit(n))
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def _run(self, fn: Callable[[Query[T]], Any]) -> Any:
+        query = self.query
+        return await self.arepo.run_sync(lambda repo: fn(query))
+
+    async def all(self) -> list[T]:
+        """Every matching record."""
+        records: list[T] = await self._run(lambda q: q.all())
+        return records
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        for record in await self.all():
+            yield record
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError("An AsyncQuery is iterated with `async for`, or `await query.all()`")
+
+    def __len__(self) -> NoReturn:
+        raise TypeError("Use `await query.count()` (or `await query.exists()`) on an AsyncQuery")
+
+    async def count(self) -> int:
+        """The number of matching records (one ``COUNT`` query)."""
+        return int(await self._run(lambda q: q.count()))
+
+    async def exists(self) -> bool:
+        """True if at least one record matches."""
+        return bool(await self._run(lambda q: q.exists()))
+
+    async def first(self) -> T | None:
+        """The first record (by id if unordered), or None."""
+        record: T | None = await self._run(lambda q: q.first())
+        return record
+
+    async def one(self) -> T:
+        """Exactly one record; DoesNotExist / MultipleResultsFound otherwise."""
+        record: T = await self._run(lambda q: q.one())
+        return record
+
+    async def one_or_none(self) -> T | None:
+        """One record, None for none; MultipleResultsFound for several."""
+        record: T | None = await self._run(lambda q: q.one_or_none())
+        return record
+
+    async def to_list(self, field: str | None = None) -> list[Any]:
+        """The records, or the values of one field."""
+        values: list[Any] = await self._run(lambda q: q.to_list(field))
+        return values
+
+    async def to_dataframe(
+        self,
+        include: str | Sequence[str] | None = None,
+        features: bool = False,
+        limit: int | None = 100,
+        order_by: str | None = "-id",
+    ) -> pd.DataFrame:
+        """A DataFrame of the records (index ``id``)."""
+        frame: pd.DataFrame = await self._run(
+            lambda q: q.to_dataframe(
+                include=include, features=features, limit=limit, order_by=order_by
+            )
+        )
+        return frame
+
+    async def delete(self, permanent: bool = False) -> None:
+        """Move every matching record to trash, or remove them with ``permanent=True``."""
+        await self._run(lambda q: q.delete(permanent=permanent))
+
+    async def restore(self) -> None:
+        """Move every matching record back to main."""
+        await self._run(lambda q: q.restore())
+
+    async def archive(self) -> None:
+        """Move every matching record to the archive (branch 0)."""
+        await self.arepo.archive(self)
+
+    # -- curation on this query --------------------------------------------------------------------
+
+    async def search(self, string: str, **kwargs: Any) -> SearchResult[T]:
+        """Search within this query's records."""
+        result: SearchResult[T] = await self._run(lambda q: q.search(string, **kwargs))
+        return result
+
+    async def lookup(self, field: str | None = None, **kwargs: Any) -> Any:
+        """Auto-complete object over this query's records."""
+        return await self._run(lambda q: q.lookup(field, **kwargs))
+
+    async def validate(
+        self, values: Any, field: str | None = None, **kwargs: Any
+    ) -> np.ndarray[Any, Any]:
+        """Validate values against this query's records."""
+        result: np.ndarray[Any, Any] = await self._run(
+            lambda q: q.validate(values, field, **kwargs)
+        )
+        return result
+
+    async def inspect(self, values: Any, field: str | None = None, **kwargs: Any) -> InspectResult:
+        """Inspect values against this query's records."""
+        result: InspectResult = await self._run(lambda q: q.inspect(values, field, **kwargs))
+        return result
+
+    async def standardize(self, values: Any, field: str | None = None, **kwargs: Any) -> Any:
+        """Standardize values against this query's records."""
+        return await self._run(lambda q: q.standardize(values, field, **kwargs))
