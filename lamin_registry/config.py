@@ -50,7 +50,10 @@ __all__ = [
 
 
 def config_path() -> Path:
-    """The config file: ``$LAMIN_REGISTRY_CONFIG``, else ``~/.config/lamin_registry/instances.toml``."""
+    """The config file: ``$LAMIN_REGISTRY_CONFIG``, else the default path.
+
+    The default is ``~/.config/lamin_registry/instances.toml``.
+    """
     configured = os.environ.get(CONFIG_ENV)
     return Path(configured).expanduser() if configured else DEFAULT_CONFIG_PATH.expanduser()
 

@@ -220,11 +220,10 @@ def _add_default_keys(cls: type[BaseSQLRecord]) -> None:
     if any(hasattr(base, "__mapper__") for base in cls.__mro__[1:]):
         return  # inherits a mapped table
     if not _declares(cls, "id"):
-        cls.id = mapped_column(sa.Integer, primary_key=True)  # type: ignore[attr-defined]
+        setattr(cls, "id", mapped_column(sa.Integer, primary_key=True))  # noqa: B010
     if cls._uid_length and not _declares(cls, "uid"):
-        cls.uid = mapped_column(  # type: ignore[attr-defined]
-            sa.String(cls._uid_length), unique=True, nullable=False
-        )
+        uid = mapped_column(sa.String(cls._uid_length), unique=True, nullable=False)
+        setattr(cls, "uid", uid)  # noqa: B010
 
 
 class BaseSQLRecord(DeclarativeBase):
