@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from .errors import InvalidArgument, LaminRegistryError, SchemaOutOfDate
 from .models.base import metadata
 from .models.core import Branch, Space, User
 from .repository import Repository
+from .runs import ErroredRun, write_errored_runs
+
+logger = logging.getLogger("lamin_registry")
 
 DEFAULT_URL = "sqlite:///lamin_registry.db"
 URL_ENV = "LAMIN_REGISTRY_URL"
@@ -174,18 +178,39 @@ class Instance:
     def session(self, user: str | None = None) -> Iterator[Repository]:
         """A repository over a new session: commits on success, rolls back on an exception.
 
-        Inside the block it is also the active repository for record-level sugar.
+        Inside the block it is also the active repository for record-level sugar. Runs of
+        ``repo.track()`` blocks that raised are written again after a rollback (``runs.py``).
         """
-        with self._sessions() as session:
-            repo = Repository(session, user=user or self.user)
-            with repo:
-                try:
-                    yield repo
-                except BaseException:
-                    session.rollback()
-                    raise
-                with translated("commit failed"):
-                    session.commit()
+        handle = user or self.user
+        errored: list[ErroredRun] = []
+        try:
+            with self._sessions() as session:
+                repo = Repository(session, user=handle)
+                with repo:
+                    try:
+                        yield repo
+                    except BaseException:
+                        session.rollback()
+                        errored = repo.errored_runs
+                        raise
+                    with translated("commit failed"):
+                        session.commit()
+        finally:
+            if errored:  # after the session closed: its connection holds no lock any more
+                self._keep_errored_runs(handle, errored)
+
+    def _keep_errored_runs(self, handle: str, errored: list[ErroredRun]) -> None:
+        """Write the runs that errored in a rolled-back session again (see ``runs.py``).
+
+        Never masks the exception that caused the rollback: a failure here is logged.
+        """
+        try:
+            with self._sessions() as session:
+                keeper = Repository(session, user=handle)
+                write_errored_runs(keeper, errored)
+                session.commit()
+        except Exception as error:  # the block's own exception is the one to see
+            logger.warning("could not keep %d errored run(s): %s", len(errored), error)
 
     def close(self) -> None:
         """Dispose of the engine's connections."""

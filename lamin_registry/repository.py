@@ -30,6 +30,7 @@ from .models.base import BaseSQLRecord, SQLRecord
 from .models.core import Branch, Space, SpaceAccess, Team, User
 from .query.lookups import Condition
 from .query.query import Query, build_conditions
+from .runs import ErroredRun
 from .uids import is_base62
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ class Repository:
         self.current_branch_id = MAIN_BRANCH
         self.run_id: int | None = None
         self._run_inputs: set[tuple[type, int]] = set()
+        # runs whose block raised, as column snapshots: Instance.session() writes them again
+        # after rolling back, so an errored run outlives the transaction it errored in
+        self.errored_runs: list[ErroredRun] = []
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
         self._table_names: set[str] | None = None  # see _has_table
@@ -653,6 +657,7 @@ class Repository:
             run.status = "errored"
             run.finished_at = utcnow()
             run._aux = {"error": f"{type(error).__name__}: {error}"}
+            self.errored_runs.append(ErroredRun.of(run))
             # the block's own error is what matters; a broken transaction must not mask it
             with suppress(sa.exc.SQLAlchemyError):
                 self._write_run_inputs()

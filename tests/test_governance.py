@@ -305,6 +305,45 @@ def test_track_records_inputs(repo: lr.Repository) -> None:
 # -- versions ---------------------------------------------------------------------------------
 
 
+def test_errored_run_outlives_the_rollback(inst: lr.Instance) -> None:
+    """The session rolls back everything saved in the block, but the errored run stays."""
+    with inst.session() as alice:
+        kept_transform = alice.save(lr.Transform(key="existing.py"))
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        inst.session(user="dora") as dora,
+        dora.track(kept_transform) as first,
+    ):
+        dora.save(lr.ULabel(name="made before the error"))
+        raise RuntimeError("boom")
+    new_transform = lr.Transform(key="new.py")
+    with (
+        pytest.raises(KeyError),
+        inst.session(user="dora") as dora,
+        dora.track(new_transform) as second,
+    ):
+        raise KeyError("missing")
+    with inst.session() as alice:
+        assert alice.filter(lr.ULabel, name="made before the error").count() == 0
+        dora_user = alice.get(lr.User, handle="dora")
+        for run, transform_key, message in (
+            (first, "existing.py", "RuntimeError: boom"),
+            (second, "new.py", "KeyError: 'missing'"),
+        ):
+            stored = alice.get(lr.Run, run.uid)
+            assert stored.status == "errored" and stored.finished_at is not None
+            assert stored.aux == {"error": message}
+            assert stored.transform.key == transform_key
+            assert stored.created_by_id == dora_user.id
+        assert alice.get(lr.Transform, key="new.py").uid == new_transform.uid
+    # an error outside track() keeps nothing
+    with pytest.raises(ValueError), inst.session() as alice:
+        alice.save(lr.ULabel(name="discarded"))
+        raise ValueError
+    with inst.session() as alice:
+        assert alice.filter(lr.Run).count() == 2
+
+
 def test_version_chain(repo: lr.Repository, caplog: pytest.LogCaptureFixture) -> None:
     t1 = repo.save(lr.Transform(key="Introduction", description="intro"))
     assert t1.uid.endswith("0000") and t1.is_latest and t1.version == "0000"
