@@ -23,7 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import context
-from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
 import lamin_registry.models
@@ -32,6 +31,7 @@ from lamin_registry.migrate import (
     begin_sqlite_transaction,
     include_name,
     include_object,
+    render_item,
 )
 
 DEFAULT_URL = "sqlite:///lamin_registry.db"
@@ -49,20 +49,6 @@ def database_url() -> str:
     """The URL of the command line (``-x url=``), else ``$LAMIN_REGISTRY_URL``, else the default."""
     url = context.get_x_argument(as_dictionary=True).get("url")
     return url or os.environ.get("LAMIN_REGISTRY_URL") or DEFAULT_URL
-
-
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
-    """Render lamin_registry's TypeDecorators as their plain SQLAlchemy type.
-
-    Migration scripts stay frozen: ``UTCDateTime`` becomes ``sa.DateTime(timezone=True)``
-    instead of an import of the live models.
-    """
-    if type_ == "type" and isinstance(obj, sa.types.TypeDecorator):
-        impl = obj.impl_instance
-        if isinstance(impl, sa.DateTime):
-            return f"sa.DateTime(timezone={impl.timezone!r})"
-        return f"sa.{impl!r}"
-    return False
 
 
 def process_revision_directives(
@@ -96,12 +82,17 @@ def configure_options(dialect_name: str) -> dict[str, Any]:
 
 
 def run_migrations_offline() -> None:
-    """``--sql`` mode: emit the SQL for the URL's dialect; no server is contacted."""
+    """``--sql`` mode: emit the SQL for the URL's dialect; no server is contacted.
+
+    The script is one transaction on every dialect (``BEGIN;`` ... ``COMMIT;``): SQLite's DDL
+    is transactional too, so a script that fails half-way leaves no half a schema behind.
+    """
     url = database_url()
     context.configure(
         url=url,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
+        transactional_ddl=True,
         **configure_options(sa.make_url(url).get_backend_name()),
     )
     with context.begin_transaction():

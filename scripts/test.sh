@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: install into .venv, start a local PostgreSQL,
-# run pytest on SQLite + PostgreSQL, then ruff and mypy.
+# run pytest on SQLite + PostgreSQL, the schema drift check, then ruff and mypy.
 #   usage: scripts/test.sh [pytest args...]
 # Env: LR_PG_STOP=1 stops the PostgreSQL server at the end (default: leave it running for reuse).
 set -euo pipefail
@@ -24,6 +24,8 @@ echo "LAMIN_REGISTRY_TEST_PG_URL=$LAMIN_REGISTRY_TEST_PG_URL"
 failed=()
 step "pytest (SQLite + PostgreSQL)"
 .venv/bin/python -m pytest "$@" || failed+=(pytest)
+step "lr.migrate.check: upgraded schema matches the models (SQLite + PostgreSQL)"
+.venv/bin/python scripts/check_schema.py "$url" || failed+=(migrate-check)
 step "ruff check"
 .venv/bin/ruff check . || failed+=(ruff)
 step "mypy"

@@ -212,6 +212,16 @@ def test_check_reports_drift(engine: sa.Engine) -> None:
     assert "unique_space_name_lower" in message  # SQLite cannot reflect it: checked by name
 
 
+def test_check_reports_a_column_removed_by_hand(engine: sa.Engine) -> None:
+    migrate.upgrade(engine)
+    assert migrate.check(engine) is None
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE lamindb_ulabel DROP COLUMN description")
+    with pytest.raises(SchemaOutOfDate) as excinfo:
+        migrate.check(engine)
+    assert "column lamindb_ulabel.description is missing from the database" in str(excinfo.value)
+
+
 # -- transactions, errors -----------------------------------------------------------------------
 
 
@@ -261,6 +271,17 @@ def test_offline_sql(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
         assert cycle_fk in sql
         assert "JSONB" in sql
 
+    for table in metadata.tables:  # every registry table of the models, on both dialects
+        assert f"CREATE TABLE {table} (" in sql, table
+    first = "INSERT INTO lamin_registry_alembic_version (version_num) VALUES ('0001_baseline')"
+    assert first in sql
+    assert f"SET version_num='{migrate.head()}'" in sql  # each later step moves the version
+    if url.startswith("sqlite"):
+        assert "USING fts5(name, content='lamindb_ulabel'" in sql  # 0003 on SQLite
+    else:
+        assert "ENABLE ROW LEVEL SECURITY" in sql  # 0002 on PostgreSQL
+        assert "gin_trgm_ops" in sql  # 0003 on PostgreSQL
+
     buffer.seek(0)
     buffer.truncate()
     command.downgrade(config, "0001_baseline:base", sql=True)
@@ -270,6 +291,32 @@ def test_offline_sql(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
         assert sql.index("DROP CONSTRAINT fk_lamindb_run_report_id") < sql.index(
             "DROP TABLE lamindb_artifact;"
         )
+
+    buffer.seek(0)
+    buffer.truncate()
+    command.downgrade(config, f"{migrate.head()}:base", sql=True)  # the whole way down
+    sql = buffer.getvalue()
+    assert sql.index("DROP INDEX ix_lamindb_ulabel_name_trgm") < sql.index(
+        "DROP TABLE lamindb_spaceaccess;"
+    ) < sql.index("DROP TABLE lamindb_user;")
+    assert "DELETE FROM lamin_registry_alembic_version WHERE" in sql
+
+
+@pytest.mark.parametrize("url", ["sqlite:///never_created.db", "postgresql+psycopg://x@nohost/x"])
+def test_alembic_command_line_offline_sql(url: str) -> None:
+    """`alembic upgrade head --sql` prints the whole history's SQL and touches no database."""
+    env = {k: v for k, v in os.environ.items() if k != "LAMIN_REGISTRY_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "alembic.ini", "-x", f"url={url}",
+         "upgrade", "head", "--sql"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE lamin_registry_alembic_version" in result.stdout
+    assert "CREATE TABLE lamindb_ulabel (" in result.stdout
+    assert f"SET version_num='{migrate.head()}'" in result.stdout
+    assert result.stdout.rstrip().endswith("COMMIT;")
+    assert not (REPO_ROOT / "never_created.db").exists()
 
 
 def test_alembic_command_line(tmp_path: Path) -> None:
@@ -290,18 +337,60 @@ def test_alembic_command_line(tmp_path: Path) -> None:
         engine.dispose()
 
 
+FROZEN_IMPORTS = {"sqlalchemy", "alembic"}
+"""Besides the standard library, all a migration script may import."""
+
+
+def unfrozen_imports(source: str) -> list[str]:
+    """What in a migration script's ``source`` reaches beyond SQLAlchemy, Alembic and stdlib.
+
+    A script importing ``lamin_registry`` (its models above all) would change meaning when
+    the models change; data migrations must use ``sa.table(...)`` copies instead. Dynamic
+    imports (``importlib.import_module``, ``__import__``) and relative imports count too.
+    """
+    allowed = FROZEN_IMPORTS | set(sys.stdlib_module_names)
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] not in allowed]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level or module.split(".")[0] not in allowed:
+                found.append("." * node.level + module)
+        elif isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name in {"importlib.import_module", "import_module", "__import__"}:
+                found.append(ast.unparse(node))
+    return found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import lamin_registry.models",
+        "from lamin_registry.models import ULabel",
+        "from lamin_registry import models",
+        "import lamin_registry as lr",
+        "from . import helpers",
+        "import importlib\nm = importlib.import_module('lamin_registry.models')",
+        "m = __import__('lamin_registry')",
+        "def upgrade():\n    from lamin_registry.models import ULabel",
+    ],
+)
+def test_frozen_check_catches_live_model_imports(source: str) -> None:
+    assert unfrozen_imports(source)
+
+
 def test_migration_scripts_are_frozen() -> None:
-    """No revision imports the live models: an upgrade means the same thing forever."""
+    """No revision imports the live models (or anything else of ours): frozen forever."""
     versions = migrate.script_location() / "versions"
     scripts = sorted(versions.glob("*.py"))
-    assert scripts
+    assert len(scripts) >= 3
+    assert unfrozen_imports("import sqlalchemy as sa\nfrom alembic import op\nimport json") == []
     for script in scripts:
-        tree = ast.parse(script.read_text())
-        imported = {
-            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-            for alias in node.names
-        } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert not any(name.startswith("lamin_registry") for name in imported), script.name
+        source = script.read_text()
+        assert unfrozen_imports(source) == [], script.name
+        assert "lamin_registry.models" not in source, script.name
 
 
 def test_import_does_not_load_alembic() -> None:
