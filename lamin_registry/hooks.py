@@ -74,10 +74,26 @@ def _before_flush(session: Session, flush_context: object, instances: object) ->
 
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, transaction: object, connection: sa.Connection) -> None:
-    """PostgreSQL: tell the row-level security policies who is acting (``SET LOCAL``)."""
+    """PostgreSQL: tell the row-level security policies who is acting (``SET LOCAL``).
+    SQLite: make the transaction real (see :func:`begin_sqlite_transaction`)."""
     repo: Repository | None = session.info.get(REPOSITORY_KEY)
     if repo is not None and connection.dialect.name == "postgresql":
         set_database_user(connection, repo.user_id)
+    elif repo is not None:
+        begin_sqlite_transaction(connection)
+
+
+def begin_sqlite_transaction(connection: sa.Connection) -> None:
+    """Open the SQLite transaction a host's plain pysqlite engine only pretends to be in.
+
+    pysqlite (without SQLAlchemy's BEGIN recipe, which ``lr.connect`` installs) emits BEGIN
+    only before DML, so the repository's first SAVEPOINT would open the transaction itself
+    and its RELEASE would *commit* the host's work: a repository over a host's session must
+    never commit. Nothing happens on other drivers or when a transaction is open already.
+    """
+    from .migrate import begin_sqlite_transaction as begin
+
+    begin(connection)
 
 
 def set_database_user(connection: sa.Connection, user_id: int) -> None:

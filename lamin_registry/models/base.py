@@ -25,7 +25,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm import backref as orm_backref
 
 from .._context import active_repository, current_repository
-from ..errors import FieldValidationError, ValidationError
+from ..errors import FieldValidationError, InvalidArgument, ValidationError
 from ..uids import base62
 from .types import JSONType, fk
 
@@ -461,6 +461,28 @@ def _current_branch_id() -> int:
     return 1 if repo is None else repo.current_branch_id
 
 
+_SPACE_BACKREFS: dict[str, str] = {}  # Space's reverse collection -> the table it lists
+
+
+def _space_backref(cls: Any) -> str:
+    """The name of ``cls``'s reverse collection on Space: lamindb's ``<model>_set``.
+
+    Two registries of one name (``Experiment`` in two packages) would both claim
+    ``space.experiment_set``, and SQLAlchemy would then refuse to configure *any* mapper,
+    breaking every query of the process. Refuse the second class instead, saying what to do.
+    """
+    name: str = getattr(cls, "_space_backref", None) or f"{cls.__name__.lower()}_set"
+    table: str = getattr(cls, "__tablename__")  # noqa: B009 - set by the declarative base
+    owner = _SPACE_BACKREFS.setdefault(name, table)
+    if owner != table:
+        raise InvalidArgument(
+            f"{cls.__module__}.{cls.__name__} (table {table}) would add space.{name}, which "
+            f"already lists table {owner}: rename the class, or give it another reverse "
+            f"collection with `_space_backref = \"{table}_set\"`."
+        )
+    return name
+
+
 class SQLRecord(BaseSQLRecord):
     """A registry with branches, spaces, a lock flag and an aux JSON column.
 
@@ -477,6 +499,7 @@ class SQLRecord(BaseSQLRecord):
     _soft_delete: ClassVar[bool] = True
     _dedupe_on_save: ClassVar[bool] = True
     _init_extra: ClassVar[frozenset[str]] = frozenset({"aux"})
+    _space_backref: ClassVar[str | None] = None  # Space's reverse collection; <model>_set
 
     branch_id: Mapped[int] = mapped_column(
         fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
@@ -497,8 +520,12 @@ class SQLRecord(BaseSQLRecord):
 
     @declared_attr
     def space(cls) -> Mapped[Space]:
+        # passive_deletes="all": deleting a Space never loads every registry's collection
+        # (a user-defined registry's table may not exist in this database); the repository
+        # refuses the delete first if any row still refers to the space (RESTRICT).
         return relationship(
-            "Space", backref=orm_backref(f"{cls.__name__.lower()}_set", lazy="select")
+            "Space",
+            backref=orm_backref(_space_backref(cls), lazy="select", passive_deletes="all"),
         )
 
     @property

@@ -1,0 +1,1 @@
+"""A small application that embeds lamin_registry in its own database (see ``README.md``)."""
