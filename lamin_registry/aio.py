@@ -25,6 +25,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 import sqlalchemy as sa
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncInstance",
     "AsyncQuery",
+    "AsyncReadOnlyInstance",
     "AsyncRepository",
     "active_async_repository",
     "adelete",
@@ -172,6 +174,24 @@ def _prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
         connection.commit()
 
 
+def _check_sqlite_directory(engine: AsyncEngine) -> None:
+    """Refuse a SQLite file in a missing directory before aiosqlite tries to open it.
+
+    sqlite3 cannot create the directory either, and a failed aiosqlite open leaves its worker
+    thread to report into an event loop that may be closed by then; checking first gives the
+    same ``InvalidArgument`` as ``lr.connect`` without that noise.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:"):
+        return  # a SQLite URI; sqlite3 parses it
+    directory = Path(database).expanduser().absolute().parent
+    if not directory.is_dir():
+        shown = engine.url.render_as_string(hide_password=True)
+        raise InvalidArgument(f"Cannot connect to {shown}: directory {str(directory)!r} not found")
+
+
 async def connect_async(
     url: str | sa.URL | None = None,
     *,
@@ -189,6 +209,7 @@ async def connect_async(
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
     engine = create_engine_async(url, **engine_kwargs)
+    _check_sqlite_directory(engine)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_prepare, handle, migrate)
@@ -212,6 +233,7 @@ class AsyncInstance:
         self.engine = engine
         self.user = user
         self._sessions = async_sessionmaker(bind=engine, expire_on_commit=False)
+        self._using: dict[str, AsyncInstance] = {}  # URL -> read-only instance (using())
 
     @property
     def url(self) -> sa.URL:
@@ -230,18 +252,39 @@ class AsyncInstance:
         async repository (``await record.asave()``).
         """
         async with self._sessions() as session:
+            session.info[INSTANCE_KEY] = self  # arepo.using() shares our engines
             arepo = await AsyncRepository.open(session, user=user or self.user)
-            async with arepo:
-                try:
-                    yield arepo
-                except BaseException:
-                    await session.rollback()
-                    raise
-                with translated("commit failed"):
-                    await session.commit()
+            try:
+                async with arepo:
+                    try:
+                        yield arepo
+                    except BaseException:
+                        await session.rollback()
+                        raise
+                    with translated("commit failed"):
+                        await session.commit()
+            finally:
+                await arepo._close_others()
+
+    async def using(self, url_or_name: str | sa.URL) -> AsyncInstance:
+        """Another instance opened for reading: ``other = await inst.using("prod")``.
+
+        As :meth:`lamin_registry.Instance.using`: never migrated or seeded, read-only
+        sessions acting as the same user handle, the engine cached per URL until ``close()``.
+        """
+        from .using import cache_key
+
+        key = cache_key(url_or_name)
+        found = self._using.get(key)
+        if found is None:
+            found = self._using[key] = await _open_read_instance(key, self.user)
+        return found
 
     async def close(self) -> None:
-        """Dispose of the engine's connections."""
+        """Dispose of the engine's connections, and of the instances ``using()`` opened."""
+        while self._using:
+            _, other = self._using.popitem()
+            await other.close()
         await self.engine.dispose()
 
     async def __aenter__(self) -> AsyncInstance:
@@ -249,6 +292,64 @@ class AsyncInstance:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+INSTANCE_KEY = "lamin_registry.instance"  # session.info: the instance that opened it
+_OTHERS_KEY = "lamin_registry.using.async"  # session.info: {url: read-only AsyncRepository}
+
+
+class AsyncReadOnlyInstance(AsyncInstance):
+    """Another instance opened for reading; its sessions refuse writes and never commit."""
+
+    @asynccontextmanager
+    async def session(self, user: str | None = None) -> AsyncIterator[AsyncRepository]:
+        """An async repository over a read-only repository of the other instance."""
+        from .using import ReadOnlyRepository
+
+        async with self._sessions() as session:
+            repository = await session.run_sync(ReadOnlyRepository, user or self.user)
+            arepo = AsyncRepository(session, repository)
+            try:
+                async with arepo:
+                    yield arepo
+            finally:
+                await session.rollback()
+
+    def __repr__(self) -> str:
+        url = self.engine.url.render_as_string(hide_password=True)
+        return f"AsyncReadOnlyInstance({url!r}, user={self.user!r})"
+
+
+async def _open_read_instance(url: str, user: str) -> AsyncReadOnlyInstance:
+    """A read-only async instance: checked at this library's head revision, never migrated."""
+    from . import migrate as migrations
+    from .using import (
+        CONNECT_ERRORS,
+        cannot_connect,
+        check_revision,
+        configure_sqlite_reader,
+        read_target,
+    )
+
+    parsed, kwargs = read_target(sync_url(url).set(drivername=async_url(url).drivername), {})
+    try:
+        engine = create_async_engine(parsed, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        shown = parsed.render_as_string(hide_password=True)
+        raise InvalidArgument(f"Cannot use database URL {shown!r}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        configure_sqlite_reader(engine.sync_engine)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(migrations.current)
+        check_revision(engine.url, current)
+    except LaminRegistryError:
+        await engine.dispose()
+        raise
+    except CONNECT_ERRORS as error:
+        await engine.dispose()
+        raise cannot_connect(engine.url, error) from None
+    return AsyncReadOnlyInstance(engine, user)
 
 
 # -- the active async repository ---------------------------------------------------------------
@@ -328,6 +429,39 @@ class AsyncRepository:
 
     def __repr__(self) -> str:
         return f"<AsyncRepository user={self.sync_repository.user.handle!r}>"
+
+    # -- other instances -----------------------------------------------------------------------
+
+    async def using(self, url_or_name: str | sa.URL) -> AsyncRepository:
+        """A read-only async repository on another instance, as the same user handle.
+
+        Only for repositories of ``inst.session()`` (the instance caches the engine); its
+        session is closed when this repository's ``async with inst.session()`` block ends.
+        """
+        from .using import cache_key
+
+        owner = self.session.info.get(INSTANCE_KEY)
+        if not isinstance(owner, AsyncInstance):
+            raise InvalidArgument(
+                "AsyncRepository.using() needs a repository of `async with inst.session()`; "
+                "for your own AsyncSession use `await (await lr.connect_async(url))"
+                ".using(other)`"
+            )
+        key = cache_key(url_or_name)
+        others: dict[str, AsyncRepository] = self.session.info.setdefault(_OTHERS_KEY, {})
+        found = others.get(key)
+        if found is None:
+            from .using import ReadOnlyRepository
+
+            other = await owner.using(key)
+            session = AsyncSession(other.engine, expire_on_commit=False)
+            repository = await session.run_sync(ReadOnlyRepository, self.user.handle)
+            found = others[key] = AsyncRepository(session, repository)
+        return found
+
+    async def _close_others(self) -> None:
+        for other in self.session.info.pop(_OTHERS_KEY, {}).values():
+            await other.session.close()
 
     # -- identity and state (no I/O) ---------------------------------------------------------
 
