@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,9 +27,6 @@ from sqlalchemy.orm import Session
 from .errors import NoWriteAccess
 from .models.base import SQLRecord, metadata
 from .models.core import Space, SpaceAccess, User
-
-if TYPE_CHECKING:
-    from .query.lookups import Condition
 
 READ, WRITE, ADMIN = 1, 2, 3
 LEVELS = {"read": READ, "write": WRITE, "admin": ADMIN}
@@ -103,14 +100,17 @@ def load_permissions(session: Session, user_id: int) -> Permissions:
     return permissions
 
 
-def space_condition(model: type, permissions: Permissions) -> Condition | None:
-    """``space_id IN (readable)`` for registries with spaces, None when all are readable."""
+def readable_spaces(model: type, permissions: Permissions) -> tuple[int, ...] | None:
+    """The space ids whose ``model`` records the user may read; None when no filter applies
+    (registries without spaces -- Space, User, Branch, Team -- or a user who reads all).
+
+    A tuple of values rather than a condition: the repository builds ``space_id IN (...)``
+    from it and caches prepared statements under it (``query/prepared.py``).
+    """
     if not issubclass(model, SQLRecord):
         return None
     readable = permissions.readable()
-    if readable is None:
-        return None
-    return model.space_id.in_(readable)
+    return None if readable is None else tuple(readable)
 
 
 def _committed(record: Any, key: str) -> Any:

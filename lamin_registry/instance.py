@@ -164,6 +164,7 @@ class Instance:
         self.engine = engine
         self.user = user
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._using: dict[str, Any] = {}  # URL -> read-only Instance (lamin_registry.using)
 
     @property
     def url(self) -> sa.URL:
@@ -185,6 +186,7 @@ class Instance:
         errored: list[ErroredRun] = []
         try:
             with self._sessions() as session:
+                session.info["lamin_registry.instance"] = self  # repo.using() shares engines
                 repo = Repository(session, user=handle)
                 with repo:
                     try:
@@ -212,8 +214,23 @@ class Instance:
         except Exception as error:  # the block's own exception is the one to see
             logger.warning("could not keep %d errored run(s): %s", len(errored), error)
 
+    def using(self, url_or_name: str | sa.URL) -> Instance:
+        """Another instance, opened for reading: ``with inst.using("prod").session() as r:``.
+
+        ``url_or_name`` is a URL or a named instance (``lamin_registry.config``). The other
+        database is never migrated or seeded (an outdated one raises ``SchemaOutOfDate``);
+        its sessions are read-only repositories acting as the same user handle. The engine
+        is cached per URL and disposed of by ``close()``. See ``docs/instances.md``.
+        """
+        from .using import instance_using
+
+        return instance_using(self, url_or_name)
+
     def close(self) -> None:
-        """Dispose of the engine's connections."""
+        """Dispose of the engine's connections, and of the instances ``using()`` opened."""
+        while self._using:
+            _, other = self._using.popitem()
+            other.close()
         self.engine.dispose()
 
     def __enter__(self) -> Instance:

@@ -28,7 +28,8 @@ from .errors import (
 )
 from .models.base import BaseSQLRecord, SQLRecord
 from .models.core import Branch, Space, SpaceAccess, Team, User
-from .query.lookups import Condition
+from .query import prepared
+from .query.lookups import ID_KEYS, Condition
 from .query.query import Query, build_conditions
 from .runs import ErroredRun
 from .uids import is_base62
@@ -79,6 +80,8 @@ class Repository:
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
         self._table_names: set[str] | None = None  # see _has_table
+        if self.dialect == "sqlite":  # before any savepoint: see hooks.begin_sqlite_transaction
+            hooks.begin_sqlite_transaction(session.connection())
         self.user = self._resolve_user(user)
         session.info[hooks.REPOSITORY_KEY] = self
         if self.dialect == "postgresql":
@@ -110,8 +113,13 @@ class Repository:
 
     @property
     def user_id(self) -> int:
-        """The id of the user this repository acts as."""
-        return int(self.user.id)
+        """The id of the user this repository acts as.
+
+        Read from the identity key, not the attribute: after a rollback the user is expired,
+        and loading it from inside a transaction-begin hook would re-enter the session.
+        """
+        identity = sa.inspect(self.user).identity
+        return int(identity[0] if identity else self.user.id)
 
     @property
     def permissions(self) -> access.Permissions:
@@ -120,6 +128,16 @@ class Repository:
             with self.session.no_autoflush:
                 self._permissions = access.load_permissions(self.session, self.user_id)
         return self._permissions
+
+    def using(self, url_or_name: str | sa.URL) -> Repository:
+        """A read-only repository on another instance (URL or name), as the same user handle.
+
+        Writes through it raise ``NoWriteAccess``; its session closes when this repository's
+        transaction ends. See ``docs/instances.md``.
+        """
+        from .using import repository_using
+
+        return repository_using(self, url_or_name)
 
     def __enter__(self) -> Repository:
         self._tokens.append(_context._active.set(self))
@@ -141,13 +159,16 @@ class Repository:
     def _visibility(self, model: type, *, branches: bool = True) -> list[Condition]:
         """Conditions every read of ``model`` gets: readable spaces, and visible branches
         unless ``branches=False`` (get by id/uid, queries that name a branch)."""
-        conditions: list[Condition] = []
-        if branches and issubclass(model, SQLRecord):
-            conditions.append(model.branch_id.in_(self.visible_branch_ids))
-        spaces = access.space_condition(model, self.permissions)
-        if spaces is not None:
-            conditions.append(spaces)
-        return conditions
+        return prepared.visibility_conditions(model, self._visibility_key(model, branches))
+
+    def _visibility_key(self, model: type, branches: bool = True) -> prepared.Visibility:
+        """What :meth:`_visibility` filters on, as values: (branch ids, space ids), None for
+        no filter. Prepared statements are cached under it, so any change of branch, user
+        or grants (``_permissions`` reloaded) picks another statement."""
+        branch_ids = tuple(self.visible_branch_ids) if branches else None
+        if not issubclass(model, SQLRecord):
+            branch_ids = None  # Space, User, Branch, Team have no branches
+        return branch_ids, access.readable_spaces(model, self.permissions)
 
     # -- execution helpers (errors translated) -------------------------------------------------
 
@@ -155,9 +176,9 @@ class Repository:
         with translated("query failed"):
             return self.session.execute(stmt)
 
-    def _scalars(self, stmt: sa.Select[Any]) -> list[Any]:
+    def _scalars(self, stmt: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Any]:
         with translated("query failed"):
-            return list(self.session.scalars(stmt).all())
+            return list(self.session.scalars(stmt, params).all())
 
     def _scalar(self, stmt: sa.Select[Any]) -> Any:
         with translated("query failed"):
@@ -212,29 +233,68 @@ class Repository:
         if isinstance(idlike, int):
             if not _fits_primary_key(model, idlike):
                 raise DoesNotExist(f"No {model.__name__} with id {idlike}.")
-            records = self._scalars(
-                sa.select(model).where(model.id == idlike, *self._visibility(model, branches=False))  # type: ignore[attr-defined]
-            )
+            records = self._get_prepared(model, {"id": idlike}, branches=False)
             if not records:
                 raise DoesNotExist(f"No {model.__name__} with id {idlike}.")
-            return records[0]  # type: ignore[no-any-return]
+            return records[0]
         return self._get_by_uid(model, idlike)
 
     def _get_by_expressions(self, model: type[R], expressions: dict[str, Any]) -> R:
-        query = self.filter(model, **expressions)
         versioned = hasattr(model, "is_latest") and "is_latest" not in expressions
-        records = (query.filter(is_latest=True) if versioned else query).limit(2).all()
+        query: Query[R] | None = None
+        records = self._get_exact(model, expressions, versioned)
+        if records is None:  # lookups beyond field=value: the general query path
+            query = self.filter(model, **expressions)
+            records = (query.filter(is_latest=True) if versioned else query).limit(2).all()
         if not records and versioned:
+            query = query or self.filter(model, **expressions)
             records = query.order_by("-created_at", "-id").limit(1).all()
         if not records:
             raise DoesNotExist(f"{model.__name__} matching query does not exist.")
         if len(records) > 1:
+            query = query or self.filter(model, **expressions)
             count = (query.filter(is_latest=True) if versioned else query).count()
             raise MultipleResultsFound(
                 f"get() returned more than one {model.__name__} -- it returned {count}! "
                 "Narrow the expressions or use filter()."
             )
         return records[0]
+
+    def _get_exact(
+        self, model: type[R], expressions: dict[str, Any], versioned: bool
+    ) -> list[R] | None:
+        """``get(field=value, ...)`` through a prepared statement; None when an expression
+        needs the general path (lookups, relationships, aliases, None values).
+
+        The values are checked exactly as the general path checks them (same errors), and
+        the statement is the same SQL, so only the per-call building is saved.
+        """
+        values = prepared.exact_values(model, expressions, self.dialect)
+        if values is None:
+            return None
+        # lamindb: an exact id, uid or hash looks at every branch
+        branches = not any(key in ID_KEYS for key in values)
+        return self._get_prepared(model, values, branches=branches, latest=versioned, limit=2)
+
+    def _get_prepared(
+        self,
+        model: type[R],
+        values: dict[str, Any],
+        *,
+        branches: bool,
+        latest: bool = False,
+        limit: int | None = None,
+    ) -> list[R]:
+        """The visible records with these exact field values (see :mod:`.query.prepared`)."""
+        stmt = prepared.select_by(
+            model,
+            tuple(values),
+            self._visibility_key(model, branches),
+            latest=latest,
+            limit=limit,
+        )
+        params = {prepared.parameter(key): value for key, value in values.items()}
+        return self._scalars(stmt, params)
 
     def _get_by_uid(self, model: type[R], uid: str) -> R:
         if not hasattr(model, "uid"):
@@ -246,12 +306,12 @@ class Repository:
         )
         if not is_base62(uid):
             raise not_found
-        column = sa.inspect(model).local_table.c.uid
-        visibility = self._visibility(model, branches=False)
         full_length = getattr(model, "_uid_length", 0)
         if len(uid) >= full_length:
-            records = self._scalars(sa.select(model).where(column == uid, *visibility))
+            records = self._get_prepared(model, {"uid": uid}, branches=False)
         else:
+            column = sa.inspect(model).local_table.c.uid
+            visibility = self._visibility(model, branches=False)
             prefix = self._uid_prefix(column, uid)
             stem_length = getattr(model, "_uid_stem_length", None)
             if stem_length is not None and len(uid) <= stem_length:
@@ -272,7 +332,7 @@ class Repository:
                     )
         if not records:
             raise not_found
-        return records[0]  # type: ignore[no-any-return]
+        return records[0]
 
     def _uid_prefix(self, column: Any, prefix: str) -> Condition:
         """A case-sensitive, index-friendly ``uid`` prefix match on either backend."""
@@ -309,6 +369,7 @@ class Repository:
                 )
             fields = names
         if state.session is not self.session:
+            _check_attachable(self.session, record)
             record = self.session.merge(record, load=False)
         with translated("refresh failed"):
             self.session.refresh(record, attribute_names=fields)
@@ -369,6 +430,7 @@ class Repository:
             if existing:
                 for record in existing:
                     if sa.inspect(record).session is not self.session:
+                        _check_attachable(self.session, record)
                         self.session.add(record)
                 self.session.flush()
         return result
@@ -935,20 +997,37 @@ class Repository:
         return build_conditions(model, conditions, expressions, self.dialect)
 
 
+_REGISTRIES: set[type] = set()  # classes _check_model accepted (checked once: get() loops)
+_PK_BITS: dict[type, int] = {}
+
+
+def _check_attachable(session: Session, record: object) -> None:
+    """Refuse a record read from another instance through ``using()`` (see ``using.py``)."""
+    if "_lamin_registry_read_from" in getattr(record, "__dict__", {}):
+        from .using import check_attachable
+
+        check_attachable(session, record)
+
+
 def _check_model(model: object) -> None:
+    if isinstance(model, type) and model in _REGISTRIES:
+        return
     is_registry = isinstance(model, type) and issubclass(model, BaseSQLRecord)
     if not is_registry or "__table__" not in dir(model):
         raise InvalidArgument(
             f"Expected a registry class such as lr.ULabel as first argument, got {model!r}"
         )
+    _REGISTRIES.add(model)  # type: ignore[arg-type]
 
 
 def _fits_primary_key(model: type, value: int) -> bool:
     """Whether ``value`` fits the primary key column (so the database is never asked)."""
-    column_type: Any = sa.inspect(model).primary_key[0].type
-    bits = 64 if isinstance(column_type, sa.BigInteger) else 16 if isinstance(
-        column_type, sa.SmallInteger
-    ) else 32
+    bits = _PK_BITS.get(model)
+    if bits is None:
+        column_type: Any = sa.inspect(model).primary_key[0].type
+        bits = _PK_BITS[model] = 64 if isinstance(column_type, sa.BigInteger) else 16 if (
+            isinstance(column_type, sa.SmallInteger)
+        ) else 32
     return bool(-(2 ** (bits - 1)) <= value < 2 ** (bits - 1))
 
 

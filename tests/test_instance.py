@@ -133,6 +133,22 @@ def test_repository_on_host_session_never_commits(instance: lr.Instance) -> None
     assert "host label" not in names
 
 
+def test_repository_survives_a_host_rollback(fresh_url: str) -> None:
+    """The host rolls back and goes on with the same repository (its user is expired then)."""
+    inst = lr.connect(fresh_url, user="alice")
+    try:
+        with Session(inst.engine) as session:
+            repo = lr.Repository(session, user="alice")
+            repo.save(lr.ULabel(name="rolled back"))
+            session.rollback()
+            assert repo.save(lr.ULabel(name="kept")).created_by_id == repo.user_id
+            session.commit()
+        with inst.session() as check:
+            assert check.filter(lr.ULabel).to_list("name") == ["kept"]
+    finally:
+        inst.close()
+
+
 def test_active_repository_only_inside_with(instance: lr.Instance) -> None:
     with pytest.raises(NoActiveSession, match=r"inst\.session\(\)"):
         lr.ULabel.filter(name="x")
