@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lamin_registry as lr
+from lamin_registry.curation import standardize as standardize_module
 
 TEXT = st.text(alphabet="aAbB -", min_size=1, max_size=3)
 SYNONYMS = st.lists(TEXT, max_size=3).map(lambda items: "|".join(items) or None)
@@ -118,3 +120,62 @@ def test_inspect_partitions_the_unique_values(
         }
         flags = repo.validate(lr.Feature, values, mute=True).tolist()
         assert flags == [v in names for v in values]
+
+
+def hitting_values(data: st.DataObject, rows: list[tuple[str, str | None]]) -> list[Any]:
+    """Inputs that mostly hit: the rows' names, their upper case and synonyms, plus noise."""
+    pool = [name for name, _ in rows] + [name.upper() for name, _ in rows] + [
+        item for _, synonyms in rows for item in (synonyms or "").split("|") if item
+    ]
+    choices = st.one_of(st.sampled_from(pool), TEXT, st.none()) if pool else TEXT
+    return data.draw(st.lists(choices, max_size=10))
+
+
+@SETTINGS
+@given(rows=REGISTRY, data=st.data(), chunk=st.sampled_from([1, 2, 50_000]))
+def test_from_values_returns_the_standardized_rows_in_database_order(
+    repo: lr.Repository, rows: list[tuple[str, str | None]], data: st.DataObject, chunk: int
+) -> None:
+    """Every visible row holding a value's standard name, once, by id, however the values
+    are cut into statements (``chunk``: values per statement)."""
+    values = hitting_values(data, rows)
+    with registry(repo, rows) as stored, mock.patch.object(
+        standardize_module, "VALUE_CHUNK", chunk
+    ):
+        records = repo.from_values(lr.Feature, values, mute=True)
+        targets = {
+            model_standardize(stored, v, False, "first") for v in values if v not in (None, "")
+        }
+        assert [record.id for record in records] == [
+            row.id for row in stored if row.name in targets
+        ]
+        assert all(sa.inspect(record).persistent for record in records)
+
+
+@SETTINGS
+@given(names=st.lists(TEXT, max_size=6), data=st.data(), chunk=st.sampled_from([1, 50_000]))
+def test_from_values_create_gives_one_record_per_input(
+    repo: lr.Repository, names: list[str], data: st.DataObject, chunk: int
+) -> None:
+    """``create=True``: per non-empty input the stored record with that exact name (the
+    first by id), else a new unsaved one of its own."""
+    values = hitting_values(data, [(name, None) for name in names])
+    savepoint = repo.session.begin_nested()
+    try:
+        saved = [repo.save(lr.ULabel(name=name)) for name in names]
+        first: dict[str, lr.ULabel] = {}
+        for record in sorted(saved, key=lambda r: r.id):
+            first.setdefault(record.name, record)
+        with mock.patch.object(standardize_module, "VALUE_CHUNK", chunk):
+            result = repo.from_values(lr.ULabel, values, create=True, mute=True)
+        inputs = [v for v in values if v not in (None, "")]
+        assert [record.name for record in result] == inputs
+        for value, record in zip(inputs, result, strict=True):
+            if value in first:
+                assert record is first[value]
+            else:
+                assert sa.inspect(record).transient
+        new = [record for record in result if sa.inspect(record).transient]
+        assert len({id(record) for record in new}) == len(new)
+    finally:
+        savepoint.rollback()

@@ -6,7 +6,11 @@ expected outputs below are the reference's.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -257,6 +261,72 @@ def test_from_values_uses_no_query_per_value(
         sa.event.remove(engine, "before_cursor_execute", count)
     assert [r.name for r in records] == ["Label1"]
     assert len([s for s in statements if "lamindb_ulabel" in s]) <= 3
+
+
+def count_statements(repo: lr.Repository, table: str, action: Callable[[], Any]) -> int:
+    """How many statements touching ``table`` ``action`` runs."""
+    statements: list[str] = []
+    engine = repo.session.get_bind()
+
+    def note(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return len([statement for statement in statements if table in statement])
+
+
+@pytest.mark.parametrize("operation", ["from_values", "standardize", "inspect", "validate"])
+def test_statements_do_not_grow_with_the_values(
+    repo: lr.Repository, features: list[lr.Feature], operation: str
+) -> None:
+    """Each tier is one statement per chunk of 50,000 values, whatever the number of values
+    (both inputs reach every tier: exact, other casing, synonym, unknown)."""
+    small = ["T cell", "t cell", "T-cell", "b cell", "nope"]
+    large = small + [f"value {i}" for i in range(3000)] + ["B-cell", "pp CELL"]
+    method = getattr(repo, operation)
+    counts = [
+        count_statements(repo, "lamindb_feature", partial(method, lr.Feature, values, mute=True))
+        for values in (small, large)
+    ]
+    assert counts[0] == counts[1]
+    # from_values: exact, casing, synonyms, the mapped names; validate: exact, no more
+    assert counts[1] <= {"from_values": 4, "validate": 1}.get(operation, 3)
+
+
+def test_from_values_reads_timestamps_as_aware_utc(repo: lr.Repository, backend: str) -> None:
+    """Loaded records carry timezone-aware UTC timestamps, however the database holds them
+    (SQLite: naive UTC text in any ISO form; PostgreSQL: timestamptz)."""
+    utc = dt.UTC
+    if backend == "sqlite":
+        stored = {
+            "2024-05-06 05:08:09.123456": dt.datetime(2024, 5, 6, 5, 8, 9, 123456, tzinfo=utc),
+            "2024-05-06 05:08:09": dt.datetime(2024, 5, 6, 5, 8, 9, tzinfo=utc),
+            "2024-05-06T05:08:09.123": dt.datetime(2024, 5, 6, 5, 8, 9, 123000, tzinfo=utc),
+            "2024-05-06": dt.datetime(2024, 5, 6, tzinfo=utc),
+            "2024-05-06 07:08:09+02:00": dt.datetime(2024, 5, 6, 5, 8, 9, tzinfo=utc),
+        }
+        assign = "created_at = :value"
+    else:
+        stored = {
+            "2024-05-06 07:08:09.123456+02": dt.datetime(2024, 5, 6, 5, 8, 9, 123456, tzinfo=utc),
+            "2024-05-06 05:08:09+00": dt.datetime(2024, 5, 6, 5, 8, 9, tzinfo=utc),
+        }
+        assign = "created_at = CAST(:value AS timestamptz)"
+    labels = repo.save([lr.ULabel(name=f"stamped {i}") for i in range(len(stored))])
+    for label, text in zip(labels, stored, strict=True):
+        repo.session.execute(
+            sa.text(f"UPDATE lamindb_ulabel SET {assign} WHERE id = :id"),
+            {"value": text, "id": label.id},
+        )
+    repo.session.expire_all()
+    records = repo.from_values(lr.ULabel, [label.name for label in labels], mute=True)
+    assert [record.created_at for record in records] == list(stored.values())
+    assert all(record.created_at.tzinfo is utc for record in records)
+    assert all(record.updated_at.tzinfo is utc for record in records)
 
 
 # -- lookup ---------------------------------------------------------------------------------------

@@ -34,12 +34,14 @@ if TYPE_CHECKING:
 
 def _prepare(
     model: type, values: Any, field: str | None, purpose: str
-) -> tuple[str, list[Any], bool]:
+) -> tuple[str, list[Any], list[Any], bool]:
+    """The column, the flat inputs with NA as ``""``, the flat inputs as given, and whether
+    a single scalar was given."""
     column = resolve_field(model, field, purpose=purpose)
-    items, scalar = flatten(values)
-    items = blank_na(items)
+    raw, scalar = flatten(values)
+    items = blank_na(raw)
     check_value_types(model, column, items)
-    return column, items, scalar
+    return column, items, raw, scalar
 
 
 def validated_set(
@@ -88,7 +90,7 @@ def validate(
     """
     import numpy as np
 
-    column, items, scalar = _prepare(model, values, field, "validate")
+    column, items, _, scalar = _prepare(model, values, field, "validate")
     conditions = row_conditions(repo, model, query)
     uniq = unique_values(items)
     found = validated_set(repo, model, column, uniq, conditions)
@@ -116,7 +118,7 @@ def inspect(
     """
     from .standardize import standard_map
 
-    column, items, _ = _prepare(model, values, field, "inspect")
+    column, items, raw_inputs, _ = _prepare(model, values, field, "inspect")
     conditions = row_conditions(repo, model, query)
     uniq = unique_values(items)
     found = validated_set(repo, model, column, uniq, conditions)
@@ -129,7 +131,7 @@ def inspect(
     if non_validated and column == name_field(model) and has_column(model, "synonyms"):
         mapped = standard_map(
             repo, model, column, non_validated, conditions, case_sensitive=False,
-            keep="first", synonyms_field="synonyms", return_field=None,
+            keep="first", synonyms_field="synonyms", return_field=None, inexact=True,
         )
         mapper = {value: target for value, (target, _) in mapped.items() if target != value}
     _log_summary(mute, model, column, n_unique, len(validated), non_validated)
@@ -142,7 +144,6 @@ def inspect(
     if rest and non_validated:
         log(mute, logging.INFO, "   → %d terms can be added as new %s records: %s",
             len(rest), model.__name__, quote_list(rest))
-    raw_inputs, _ = flatten(values)
     flags = list(map(found.__contains__, items))
     return InspectResult(
         validated=validated,

@@ -49,6 +49,31 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, parse the stored naive-UTC text straight into an aware datetime.
+
+        The generic path (parse, then ``replace(tzinfo=UTC)``) costs about 3 µs a value, most
+        of it in ``replace``; loading 100,000 records reads 200,000 timestamps. Text the fast
+        parse does not take (a date only, an explicit offset) goes the generic way.
+        """
+        generic = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or generic is None:
+            return generic
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                try:
+                    parsed = datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    parsed = None
+                if parsed is not None and parsed.tzinfo is UTC:  # not a bare date
+                    return parsed
+            return generic(value)
+
+        return process
+
 
 def fk(target: str, *, cascade: bool = False, use_alter: bool = False) -> ForeignKey:
     """A foreign key to ``target``: ``CASCADE`` deletes with the target, else ``RESTRICT``.
