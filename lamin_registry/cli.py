@@ -286,36 +286,31 @@ def cmd_init(args: argparse.Namespace) -> int:
     return OK
 
 
-def cmd_upgrade(args: argparse.Namespace) -> int:
-    """Migrate the database up to ``REV`` (default: head)."""
+def _move(args: argparse.Namespace, down: bool) -> int:
+    """Run ``migrate.upgrade``/``downgrade`` to ``args.revision`` and say what changed."""
     from . import migrate
 
     url = _target_url(args)
     _require_database(url)
     before = migrate.current(url)
-    migrate.upgrade(url, args.revision)
+    (migrate.downgrade if down else migrate.upgrade)(url, args.revision)
     after = migrate.current(url)
     if before == after:
         _print(f"{_shown(url)} is already at revision {after}.")
     else:
-        _print(f"Upgraded {_shown(url)} from revision {before} to {after}.")
+        verb = "Downgraded" if down else "Upgraded"
+        _print(f"{verb} {_shown(url)} from revision {before} to {after}.")
     return OK
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the database up to ``REV`` (default: head)."""
+    return _move(args, down=False)
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
     """Migrate the database down to ``REV`` (``base`` drops every lamin_registry table)."""
-    from . import migrate
-
-    url = _target_url(args)
-    _require_database(url)
-    before = migrate.current(url)
-    migrate.downgrade(url, args.revision)
-    after = migrate.current(url)
-    if before == after:
-        _print(f"{_shown(url)} is already at revision {after}.")
-    else:
-        _print(f"Downgraded {_shown(url)} from revision {before} to {after}.")
-    return OK
+    return _move(args, down=True)
 
 
 def cmd_current(args: argparse.Namespace) -> int:

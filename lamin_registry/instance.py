@@ -60,7 +60,7 @@ LOW_SELECTIVITY = frozenset(
 )
 
 
-def configure_sqlite_engine(engine: sa.Engine) -> None:
+def configure_sqlite_engine(engine: sa.Engine, *, read_only: bool = False) -> None:
     """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
 
     pysqlite's own transaction handling breaks SAVEPOINT (and so atomic bulk saves); the
@@ -69,6 +69,9 @@ def configure_sqlite_engine(engine: sa.Engine) -> None:
     at once with "database is locked" when another process committed in between (WAL
     cannot upgrade a stale read snapshot), which the busy timeout does not cover. Other
     processes keep reading while one writes.
+
+    ``read_only=True`` (``using()``): ``query_only``, a plain ``BEGIN`` that takes no write
+    lock, and no journal-mode switch (that would be a write).
     """
 
     @event.listens_for(engine, "connect")
@@ -77,13 +80,18 @@ def configure_sqlite_engine(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def create_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:

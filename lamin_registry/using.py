@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from . import config
 from .errors import InvalidArgument, LaminRegistryError, NoWriteAccess, SchemaOutOfDate
-from .instance import Instance
+from .instance import Instance, configure_sqlite_engine
 from .models.base import BaseSQLRecord
 from .models.core import User
 from .repository import Repository
@@ -73,19 +73,7 @@ __all__ = [
 
 def configure_sqlite_reader(engine: sa.Engine) -> None:
     """SQLite pragmas for a reader: no write lock, no writes, and no WAL switch (a write)."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+    configure_sqlite_engine(engine, read_only=True)
 
 
 def read_target(url: str | sa.URL, kwargs: dict[str, Any]) -> tuple[sa.URL, dict[str, Any]]:
