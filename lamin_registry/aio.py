@@ -44,12 +44,14 @@ from .instance import (
     URL_ENV,
     USER_ENV,
     configure_sqlite_engine,
+    logger,
     seed,
     seed_sqlite_statistics,
 )
 from .models.base import BaseSQLRecord
 from .query.query import Query
 from .repository import Repository
+from .runs import ErroredRun, write_errored_runs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -251,20 +253,37 @@ class AsyncInstance:
         Commits on success, rolls back on an exception; inside the block it is the active
         async repository (``await record.asave()``).
         """
-        async with self._sessions() as session:
-            session.info[INSTANCE_KEY] = self  # arepo.using() shares our engines
-            arepo = await AsyncRepository.open(session, user=user or self.user)
-            try:
-                async with arepo:
-                    try:
-                        yield arepo
-                    except BaseException:
-                        await session.rollback()
-                        raise
-                    with translated("commit failed"):
-                        await session.commit()
-            finally:
-                await arepo._close_others()
+        handle = user or self.user
+        errored: list[ErroredRun] = []
+        try:
+            async with self._sessions() as session:
+                session.info[INSTANCE_KEY] = self  # arepo.using() shares our engines
+                arepo = await AsyncRepository.open(session, user=handle)
+                try:
+                    async with arepo:
+                        try:
+                            yield arepo
+                        except BaseException:
+                            await session.rollback()
+                            errored = arepo.sync_repository.errored_runs
+                            raise
+                        with translated("commit failed"):
+                            await session.commit()
+                finally:
+                    await arepo._close_others()
+        finally:
+            if errored:  # as Instance.session(): the errored runs outlive the rollback
+                await self._keep_errored_runs(handle, errored)
+
+    async def _keep_errored_runs(self, handle: str, errored: list[ErroredRun]) -> None:
+        """Write runs that errored in a rolled-back session again (``runs.py``); never raises."""
+        try:
+            async with self._sessions() as session:
+                arepo = await AsyncRepository.open(session, user=handle)
+                await arepo.run_sync(lambda repo: write_errored_runs(repo, errored))
+                await session.commit()
+        except Exception as error:  # the block's own exception is the one to see
+            logger.warning("could not keep %d errored run(s): %s", len(errored), error)
 
     async def using(self, url_or_name: str | sa.URL) -> AsyncInstance:
         """Another instance opened for reading: ``other = await inst.using("prod")``.

@@ -275,6 +275,22 @@ def test_track_completed_and_errored(fresh_url: str) -> None:
     run_with(fresh_url, body)
 
 
+def test_errored_run_outlives_the_rollback(fresh_url: str) -> None:
+    async def body(inst: aio.AsyncInstance) -> None:
+        new_transform = lr.Transform(key="fails.py")
+        with pytest.raises(RuntimeError, match="boom"):
+            async with inst.session(user="dora") as dora, dora.track(new_transform) as run:
+                await dora.save(lr.ULabel(name="discarded"))
+                raise RuntimeError("boom")
+        async with inst.session() as alice:
+            assert await alice.filter(lr.ULabel, name="discarded").count() == 0
+            stored = await alice.get(lr.Run, run.uid)
+            assert stored.status == "errored" and stored.aux == {"error": "RuntimeError: boom"}
+            assert (await alice.get(lr.Transform, key="fails.py")).uid == new_transform.uid
+
+    run_with(fresh_url, body)
+
+
 def test_grant_and_no_write_access_as_another_user(fresh_url: str) -> None:
     async def body(inst: aio.AsyncInstance) -> None:
         async with inst.session(user="bob") as bob:
