@@ -135,6 +135,17 @@ def test_misspelled_labels(repo: lr.Repository, labels: list[lr.ULabel]) -> None
     assert names(repo.search(lr.ULabel, "backslahs")) == ["back\\slash"]
 
 
+def test_typo_that_destroys_a_whole_word_among_many_lookalikes(repo: lr.Repository) -> None:
+    """'dciin' keeps no trigram of 'dicin': only 'vilir' is left, which 300 shorter rows share."""
+    repo.save([lr.ULabel(name=f"vilir {a}{b}") for a in "abcdefghijkl" for b in "mnopqrstuvwxyz"])
+    repo.save([lr.ULabel(name=f"vilir {a}{b}") for a in "mnopqrst" for b in "abcdefghijklm"])
+    repo.save(lr.ULabel(name="dicin vilir"))
+    assert repo.filter(lr.ULabel, name__startswith="vilir").count() > 200
+    result = repo.search(lr.ULabel, "dciin vilir")
+    assert names(result)[0] == "dicin vilir"
+    assert 56 <= result.scores[0] < 70  # the fuzzy tier
+
+
 def test_case_sensitive(repo: lr.Repository, labels: list[lr.ULabel]) -> None:
     result = repo.search(lr.ULabel, "label", case_sensitive=True)
     assert lexical(result) == ["label", "label 4", "My label"]

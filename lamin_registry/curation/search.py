@@ -56,6 +56,7 @@ FUZZY_CANDIDATES = 100
 MAX_GRAMS = 6  # trigrams per fuzzy query: 15 pairs
 PG_THRESHOLDS = (0.2, 0.45)  # pg_trgm similarity / word similarity for candidates
 FUZZY_CANDIDATES_ALL = 1_000  # with limit=None
+FUZZY_CANDIDATES_WIDE = 2_000  # second try when the first candidates were cut and none fit
 SCAN_CHUNK = 5_000
 WORD_SEPARATORS = (" ", "-", "_", "|", "/", "(", ".", ",", ";", ":")
 EXACT, PREFIX, WORD, CONTAINED, FUZZY = range(5)
@@ -538,10 +539,18 @@ def search(
     ranked = _rank(needle, rows, fields, case_sensitive)
     if len(text) >= 3 and (limit is None or len(ranked) < limit):
         count = FUZZY_CANDIDATES_ALL if limit is None else max(FUZZY_CANDIDATES, 4 * limit)
-        rows.extend(
-            _fuzzy(repo, model, fields, text, case_sensitive, conditions, fts_columns, count)
-        )
-        ranked = _rank(needle, rows, fields, case_sensitive)
+        lexical = len(ranked)
+        fuzzy = _fuzzy(repo, model, fields, text, case_sensitive, conditions, fts_columns, count)
+        ranked = _rank(needle, [*rows, *fuzzy], fields, case_sensitive)
+        if len(ranked) == lexical and len(fuzzy) == count and count < FUZZY_CANDIDATES_WIDE:
+            # Cut off before the right row: a typo that destroys every trigram of one word
+            # leaves only the other words' trigrams, which hundreds of rows share. No fuzzy
+            # candidate passed the cut-off, so ask once more for many more of them.
+            fuzzy = _fuzzy(
+                repo, model, fields, text, case_sensitive, conditions, fts_columns,
+                FUZZY_CANDIDATES_WIDE,
+            )
+            ranked = _rank(needle, [*rows, *fuzzy], fields, case_sensitive)
     if limit is not None:
         ranked = ranked[:limit]
     if not ranked:
