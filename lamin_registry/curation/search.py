@@ -539,13 +539,13 @@ def search(
     ranked = _rank(needle, rows, fields, case_sensitive)
     if len(text) >= 3 and (limit is None or len(ranked) < limit):
         count = FUZZY_CANDIDATES_ALL if limit is None else max(FUZZY_CANDIDATES, 4 * limit)
-        lexical = len(ranked)
         fuzzy = _fuzzy(repo, model, fields, text, case_sensitive, conditions, fts_columns, count)
         ranked = _rank(needle, [*rows, *fuzzy], fields, case_sensitive)
-        if len(ranked) == lexical and len(fuzzy) == count and count < FUZZY_CANDIDATES_WIDE:
+        if not ranked and len(fuzzy) == count and count < FUZZY_CANDIDATES_WIDE:
             # Cut off before the right row: a typo that destroys every trigram of one word
-            # leaves only the other words' trigrams, which hundreds of rows share. No fuzzy
-            # candidate passed the cut-off, so ask once more for many more of them.
+            # leaves only the other words' trigrams, which hundreds of rows share. Nothing at
+            # all passed the cut-off, so ask once more for many more candidates. (Not when
+            # something was found: an exact name with no lookalikes must stay cheap.)
             fuzzy = _fuzzy(
                 repo, model, fields, text, case_sensitive, conditions, fts_columns,
                 FUZZY_CANDIDATES_WIDE,
