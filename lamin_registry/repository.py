@@ -8,6 +8,7 @@ records through one ``before_flush`` hook (:mod:`lamin_registry.hooks`).
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import _context, access, hooks, versioning
 from .bulk import insert_records
@@ -374,6 +376,24 @@ class Repository:
         with translated("refresh failed"):
             self.session.refresh(record, attribute_names=fields)
 
+    def _own(self, record: R) -> R:
+        """``record`` as an object of this repository's session, so changes are written here.
+
+        A record loaded by an earlier, now closed session is attached as it is; one of another
+        open session (or whose row this session already holds) is merged into this session's
+        copy, which is returned. A record read from another instance through ``using()`` is
+        refused: its ids mean rows of another database.
+        """
+        state = sa.inspect(record)
+        if state.session is self.session or state.key is None:  # new records: _save's job
+            return record
+        _check_attachable(self.session, record)
+        with translated(f"loading {_label(record)} into this session failed"):
+            if state.session is None and self.session.identity_map.get(state.key) is None:
+                self.session.add(record)
+                return record
+            return self.session.merge(record)
+
     # -- saving ---------------------------------------------------------------------------
 
     @overload
@@ -401,13 +421,13 @@ class Repository:
     def _save(self, records: list[R]) -> list[R]:
         result: list[R] = list(records)
         new_by_model: dict[type, list[int]] = {}
-        existing: list[R] = []
+        existing: list[int] = []
         for index, record in enumerate(records):
             state = sa.inspect(record)
             if state.key is None:
                 new_by_model.setdefault(type(record), []).append(index)
             else:
-                existing.append(record)
+                existing.append(index)
         with self._atomic(f"saving {_describe(records)} failed"):
             for model, indexes in new_by_model.items():
                 group = [records[i] for i in indexes]
@@ -416,6 +436,7 @@ class Repository:
                 fresh = [
                     record for record, match in zip(group, stored, strict=True) if match is None
                 ]
+                _check_related(self.session, fresh)
                 for record in fresh:
                     hooks.stamp(record, self)
                     access.check_create(self.permissions, record)
@@ -428,10 +449,9 @@ class Repository:
                 for i, record, match in zip(indexes, group, stored, strict=True):
                     result[i] = match if match is not None else record
             if existing:
-                for record in existing:
-                    if sa.inspect(record).session is not self.session:
-                        _check_attachable(self.session, record)
-                        self.session.add(record)
+                _check_related(self.session, [records[i] for i in existing])
+                for i in existing:
+                    result[i] = self._own(records[i])
                 self.session.flush()
         return result
 
@@ -512,6 +532,7 @@ class Repository:
         if state.key is None:
             logger.warning("record is not yet saved, delete has no effect")
             return
+        caller, target = target, self._own(target)
         if not permanent:
             if target.branch_id == TRASH_BRANCH:  # type: ignore[attr-defined]
                 logger.warning(
@@ -522,6 +543,7 @@ class Repository:
                 old_branch = target.branch_id  # type: ignore[attr-defined]
                 self._move([target], TRASH_BRANCH)
                 versioning.hand_over_latest(self, target, old_branch)
+            _mirror_branch(caller, target)
             logger.info("moved record to trash: %r", target)
             return
         with self._atomic(f"deleting {_label(target)} failed"):
@@ -620,7 +642,9 @@ class Repository:
         else:
             if sa.inspect(target).key is None:
                 raise InvalidArgument(f"{_label(target)} is not saved yet")
-            self._move([target], branch_id)
+            local = self._own(target)
+            self._move([local], branch_id)
+            _mirror_branch(target, local)
 
     def _move(self, records: list[Any], branch_id: int) -> None:
         with self._atomic("moving records failed"):
@@ -1007,6 +1031,30 @@ def _check_attachable(session: Session, record: object) -> None:
         from .using import check_attachable
 
         check_attachable(session, record)
+
+
+def _check_related(session: Session, records: Sequence[Any]) -> None:
+    """Refuse records pointing at records read through ``using()`` (another database's ids).
+
+    Free until ``using()`` has loaded a record in this process (bulk saves stay cheap).
+    """
+    using = sys.modules.get("lamin_registry.using")
+    if using is None or not using.READ_ANYTHING:
+        return
+    for record in records:
+        state = sa.inspect(record)
+        for relationship in state.mapper.relationships:
+            value = state.dict.get(relationship.key)
+            if value is None:
+                continue
+            for item in value if relationship.uselist else (value,):
+                _check_attachable(session, item)
+
+
+def _mirror_branch(caller: Any, local: Any) -> None:
+    """After moving this session's copy, show the new branch on the caller's object too."""
+    if caller is not local:
+        set_committed_value(caller, "branch_id", local.branch_id)
 
 
 def _check_model(model: object) -> None:

@@ -244,9 +244,15 @@ atexit.register(close_shared)
 # -- repositories --------------------------------------------------------------------------------
 
 
+READ_ANYTHING = False
+"""Whether any record was read through ``using()`` in this process (see ``_check_related``)."""
+
+
 def _mark_loaded(session: Session, instance: object) -> None:
+    global READ_ANYTHING
     if isinstance(instance, BaseSQLRecord):
         instance.__dict__[_MARK] = session.info[READ_FROM_KEY]
+        READ_ANYTHING = True
 
 
 def _refuse_flush(session: Session, flush_context: object, instances: object) -> None:

@@ -147,6 +147,35 @@ def test_aux_property() -> None:
     assert label.aux is None and label._aux is None
 
 
+def test_records_of_an_earlier_session(fresh_url: str) -> None:
+    """delete/archive/restore/save of a record loaded by another session write to the database."""
+    inst = lr.connect(fresh_url, user="alice")
+    try:
+        with inst.session() as first:
+            x, y, z = first.save([lr.ULabel(name=n) for n in ("x", "y", "z")])
+        with inst.session() as repo:
+            repo.delete(x)
+            repo.archive(y)
+        assert (x.branch_id, y.branch_id) == (-1, 0)
+        with inst.session() as repo:
+            every = repo.filter(lr.ULabel, branch_id=None)
+            stored = {label.name: label.branch_id for label in every}
+            assert stored == {"x": -1, "y": 0, "z": 1}
+            held = repo.get(lr.ULabel, z.id)  # this session already holds z's row
+            repo.delete(z)
+            assert held.branch_id == -1 and z.branch_id == -1
+            repo.restore(x)
+            z.description = "edited elsewhere"
+            assert repo.save(z) is held and held.description == "edited elsewhere"
+        with inst.session() as repo:
+            assert repo.get(lr.ULabel, x.id).branch_id == 1
+            assert repo.get(lr.ULabel, z.id).description == "edited elsewhere"
+            repo.delete(y, permanent=True)
+            assert repo.filter(lr.ULabel, branch_id=None).count() == 2
+    finally:
+        inst.close()
+
+
 def test_soft_delete_restore_archive(repo: lr.Repository) -> None:
     label = repo.save(lr.ULabel(name="x"))
     repo.delete(label)

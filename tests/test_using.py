@@ -214,14 +214,27 @@ def test_records_from_another_instance_cannot_be_attached(
     with a.session() as alice:
         foreign = alice.using(other_url).get(lr.ULabel, name="T cell")
         mine = alice.get(lr.ULabel, name="only in A")
-        with pytest.raises((InvalidArgument, sa.exc.InvalidRequestError)):
-            alice.save(foreign)  # still attached to the read session
+        for attempt in (  # still attached to the read session
+            lambda: alice.save(foreign),
+            lambda: alice.delete(foreign),
+            lambda: alice.archive(foreign),
+            lambda: alice.save(lr.ULabel(name="child", type=foreign)),
+        ):
+            with pytest.raises(InvalidArgument, match="using"):
+                attempt()
     with a.session() as alice:
         foreign.name = "edited"
         for attempt in (
             lambda: alice.save(foreign),
             lambda: alice.refresh(foreign),
             lambda: alice.session.add(foreign),
+            lambda: alice.delete(foreign),
+            lambda: alice.delete(foreign, permanent=True),
+            lambda: alice.restore(foreign),
+            lambda: alice.archive(foreign),
+            # its id would name a row of this database: a wrong or dangling type
+            lambda: alice.save(lr.ULabel(name="child", type=foreign)),
+            lambda: alice.save([lr.ULabel(name=f"child {i}", type=foreign) for i in range(3)]),
         ):
             with pytest.raises(InvalidArgument, match="using"):
                 attempt()
