@@ -48,7 +48,12 @@ class IntegrityError(LaminRegistryError):
     """A write would break a database constraint (uniqueness, a protected reference)."""
 
 
+class DatabaseLocked(LaminRegistryError, TimeoutError):
+    """SQLite: another session or process held the write lock longer than the busy timeout."""
+
+
 __all__ = [
+    "DatabaseLocked",
     "DoesNotExist",
     "FieldValidationError",
     "IntegrityError",

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .dberrors import translated
-from .errors import InvalidArgument, LaminRegistryError, SchemaOutOfDate
+from .errors import DatabaseLocked, InvalidArgument, LaminRegistryError, SchemaOutOfDate
 from .models.base import metadata
 from .models.core import Branch, Space, User
 from .repository import Repository
@@ -60,7 +60,13 @@ LOW_SELECTIVITY = frozenset(
 )
 
 
-def configure_sqlite_engine(engine: sa.Engine, *, read_only: bool = False) -> None:
+SQLITE_BUSY_TIMEOUT = 30.0
+"""Seconds a SQLite statement waits for another connection's write lock (``busy_timeout``)."""
+
+
+def configure_sqlite_engine(
+    engine: sa.Engine, *, read_only: bool = False, busy_timeout: float = SQLITE_BUSY_TIMEOUT
+) -> None:
     """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
 
     pysqlite's own transaction handling breaks SAVEPOINT (and so atomic bulk saves); the
@@ -72,14 +78,18 @@ def configure_sqlite_engine(engine: sa.Engine, *, read_only: bool = False) -> No
 
     ``read_only=True`` (``using()``): ``query_only``, a plain ``BEGIN`` that takes no write
     lock, and no journal-mode switch (that would be a write).
+
+    A lock still held when ``busy_timeout`` runs out raises :class:`DatabaseLocked`, which
+    says what holds such locks, instead of the driver's bare "database is locked".
     """
+    timeout_ms = int(busy_timeout * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
         else:
@@ -93,8 +103,22 @@ def configure_sqlite_engine(engine: sa.Engine, *, read_only: bool = False) -> No
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql(begin)
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: sa.engine.ExceptionContext) -> None:
+        message = str(context.original_exception)
+        if "database is locked" in message or "database is busy" in message:
+            raise DatabaseLocked(
+                f"The SQLite database {engine.url.database!r} is locked: another session or "
+                f"process held its write lock for more than {busy_timeout:g} s. A "
+                "lamin_registry session holds that lock from its first statement until it "
+                "ends, so close the other session (a `with inst.session()` block open in this "
+                "thread counts too) or try again later."
+            ) from context.sqlalchemy_exception
 
-def create_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
+
+def create_engine(
+    url: str | sa.URL, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any
+) -> sa.Engine:
     """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is)."""
     try:
         backend = sa.make_url(url).get_backend_name()
@@ -107,7 +131,7 @@ def create_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
         raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
     if backend == "sqlite":
-        configure_sqlite_engine(engine)
+        configure_sqlite_engine(engine, busy_timeout=busy_timeout)
     return engine
 
 
@@ -253,18 +277,21 @@ def connect(
     *,
     user: str | None = None,
     migrate: bool = True,
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT,
     **engine_kwargs: Any,
 ) -> Instance:
     """Connect to a lamin_registry database, creating or upgrading its schema.
 
     ``url`` defaults to ``$LAMIN_REGISTRY_URL``, else ``sqlite:///lamin_registry.db``. With
     ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading.
+    ``busy_timeout`` (SQLite): seconds to wait for another writer before raising
+    ``DatabaseLocked``.
     """
     from . import migrate as migrations
 
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
-    engine = create_engine(url, **engine_kwargs)
+    engine = create_engine(url, busy_timeout=busy_timeout, **engine_kwargs)
     try:
         with engine.connect() as connection:
             if migrate:

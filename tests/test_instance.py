@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,25 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_sqlite_lock_held_too_long_is_database_locked(tmp_path: Path) -> None:
+    """A session waiting past the busy timeout gets DatabaseLocked, not the driver's error."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    with lr.connect(url, busy_timeout=0.2) as inst:
+        with inst.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+        with inst.session() as holder:
+            holder.save(lr.ULabel(name="holds the write lock"))
+            started = time.perf_counter()
+            with (
+                pytest.raises(lr.errors.DatabaseLocked, match=r"locked\.db.*0\.2 s"),
+                inst.session() as waiter,
+            ):
+                waiter.save(lr.ULabel(name="never written"))
+            assert time.perf_counter() - started < 10
+        with inst.session() as repo:  # the holder committed; the waiter left nothing
+            assert repo.filter(lr.ULabel).to_list("name") == ["holds the write lock"]
 
 
 def test_sqlite_planner_uses_name_index_not_branch(tmp_path: Path) -> None:
