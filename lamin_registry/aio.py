@@ -38,15 +38,14 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from .dberrors import translated
-from .errors import InvalidArgument, LaminRegistryError, NoActiveSession, SchemaOutOfDate
+from .errors import InvalidArgument, LaminRegistryError, NoActiveSession
 from .instance import (
     DEFAULT_URL,
     URL_ENV,
     USER_ENV,
     configure_sqlite_engine,
     logger,
-    seed,
-    seed_sqlite_statistics,
+    prepare,
 )
 from .models.base import BaseSQLRecord
 from .query.query import Query
@@ -155,27 +154,6 @@ def create_engine_async(url: str | sa.URL, **kwargs: Any) -> AsyncEngine:
 # -- connecting ------------------------------------------------------------------------------
 
 
-def _prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
-    """Schema upgrade (or check) and seeding, as ``lr.connect`` does, on a sync connection."""
-    from . import migrate as migrations
-
-    if migrate:
-        migrations.upgrade(connection)
-        connection.commit()
-    else:
-        current, head = migrations.current(connection), migrations.head()
-        if current != head:
-            raise SchemaOutOfDate(
-                f"The database schema is at revision {current!r}, this version of "
-                f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
-                "(or lr.migrate.upgrade(url), or connect with migrate=True)."
-            )
-    seed(connection, handle)
-    if connection.dialect.name == "sqlite":
-        seed_sqlite_statistics(connection)
-        connection.commit()
-
-
 def _check_sqlite_directory(engine: AsyncEngine) -> None:
     """Refuse a SQLite file in a missing directory before aiosqlite tries to open it.
 
@@ -214,7 +192,7 @@ async def connect_async(
     _check_sqlite_directory(engine)
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_prepare, handle, migrate)
+            await connection.run_sync(prepare, handle, migrate)
     except LaminRegistryError:
         await engine.dispose()
         raise

@@ -272,6 +272,30 @@ class Instance:
         self.close()
 
 
+def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
+    """What connecting does to the database: upgrade the schema (or, with ``migrate=False``,
+    raise ``SchemaOutOfDate`` when it is behind), seed the built-in rows, and on SQLite the
+    planner statistics. Shared by :func:`connect` and ``connect_async`` (through
+    ``run_sync``)."""
+    from . import migrate as migrations
+
+    if migrate:
+        migrations.upgrade(connection)
+        connection.commit()
+    else:
+        current, head = migrations.current(connection), migrations.head()
+        if current != head:
+            raise SchemaOutOfDate(
+                f"The database schema is at revision {current!r}, this version of "
+                f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
+                "(or lr.migrate.upgrade(url), or connect with migrate=True)."
+            )
+    seed(connection, handle)
+    if connection.dialect.name == "sqlite":
+        seed_sqlite_statistics(connection)
+        connection.commit()
+
+
 def connect(
     url: str | sa.URL | None = None,
     *,
@@ -287,28 +311,12 @@ def connect(
     ``busy_timeout`` (SQLite): seconds to wait for another writer before raising
     ``DatabaseLocked``.
     """
-    from . import migrate as migrations
-
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
     engine = create_engine(url, busy_timeout=busy_timeout, **engine_kwargs)
     try:
         with engine.connect() as connection:
-            if migrate:
-                migrations.upgrade(connection)
-                connection.commit()
-            else:
-                current, head = migrations.current(connection), migrations.head()
-                if current != head:
-                    raise SchemaOutOfDate(
-                        f"The database schema is at revision {current!r}, this version of "
-                        f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
-                        "(or lr.migrate.upgrade(url), or connect with migrate=True)."
-                    )
-            seed(connection, handle)
-            if engine.dialect.name == "sqlite":
-                seed_sqlite_statistics(connection)
-                connection.commit()
+            prepare(connection, handle, migrate)
     except LaminRegistryError:
         engine.dispose()
         raise

@@ -230,10 +230,8 @@ def _connection(target: Target, *, begin: bool) -> Iterator[Connection]:
         if begin and not target.in_transaction():
             with _sqlite_foreign_keys_suspended(target) as suspended:
                 if suspended:
-                    with target.begin():
-                        begin_sqlite_transaction(target)
+                    with _transaction(target, check_foreign_keys=True):
                         yield target
-                        _raise_on_dangling_foreign_keys(target)
                     return
         yield target
         return
@@ -260,16 +258,27 @@ def _connection(target: Target, *, begin: bool) -> Iterator[Connection]:
             ) from exc
         with connection:
             if begin:
-                with _sqlite_foreign_keys_suspended(connection) as suspended, connection.begin():
-                    begin_sqlite_transaction(connection)
+                with (
+                    _sqlite_foreign_keys_suspended(connection) as suspended,
+                    _transaction(connection, check_foreign_keys=suspended),
+                ):
                     yield connection
-                    if suspended:
-                        _raise_on_dangling_foreign_keys(connection)
             else:
                 yield connection
     finally:
         if owned:
             engine.dispose()
+
+
+@contextlib.contextmanager
+def _transaction(connection: Connection, *, check_foreign_keys: bool) -> Iterator[None]:
+    """The migration's transaction: begun, made real on SQLite, and committed only if no row
+    was left pointing nowhere (checked when foreign-key enforcement was suspended for it)."""
+    with connection.begin():
+        begin_sqlite_transaction(connection)
+        yield
+        if check_foreign_keys:
+            _raise_on_dangling_foreign_keys(connection)
 
 
 @contextlib.contextmanager

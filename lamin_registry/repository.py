@@ -1025,9 +1025,13 @@ _REGISTRIES: set[type] = set()  # classes _check_model accepted (checked once: g
 _PK_BITS: dict[type, int] = {}
 
 
+READ_FROM_MARK = "_lamin_registry_read_from"
+"""Attribute ``using()`` sets on the records its read sessions load (see ``using.py``)."""
+
+
 def _check_attachable(session: Session, record: object) -> None:
     """Refuse a record read from another instance through ``using()`` (see ``using.py``)."""
-    if "_lamin_registry_read_from" in getattr(record, "__dict__", {}):
+    if READ_FROM_MARK in getattr(record, "__dict__", {}):
         from .using import check_attachable
 
         check_attachable(session, record)

@@ -40,7 +40,7 @@ from .errors import InvalidArgument, LaminRegistryError, NoWriteAccess, SchemaOu
 from .instance import Instance, configure_sqlite_engine
 from .models.base import BaseSQLRecord
 from .models.core import User
-from .repository import Repository
+from .repository import READ_FROM_MARK, Repository
 
 INSTANCE_KEY = "lamin_registry.instance"
 """``session.info`` key: the :class:`Instance` whose ``session()`` opened the session."""
@@ -49,7 +49,7 @@ READ_FROM_KEY = "lamin_registry.read_from"
 """``session.info`` key of a read session: the URL (password hidden) it reads."""
 
 _OTHERS_KEY = "lamin_registry.using"
-_MARK = "_lamin_registry_read_from"  # attribute on records loaded by a read session
+_MARK = READ_FROM_MARK  # attribute on records loaded by a read session
 UNREGISTERED_USER_ID = 0  # no row has id 0: an unknown handle has no roles anywhere
 
 __all__ = [
