@@ -338,7 +338,7 @@ async def _open_read_instance(url: str, user: str) -> AsyncReadOnlyInstance:
         configure_sqlite_reader(engine.sync_engine)
     try:
         async with engine.connect() as connection:
-            current = await connection.run_sync(migrations.current)
+            current = await connection.run_sync(migrations.stored_revision)
         check_revision(engine.url, current)
     except LaminRegistryError:
         await engine.dispose()

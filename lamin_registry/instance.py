@@ -135,6 +135,19 @@ def create_engine(
     return engine
 
 
+def is_seeded(connection: sa.Connection) -> bool:
+    """Whether every built-in row (user 1, space 1, branches -1..3) exists: one query."""
+    user, space, branch = (model.__table__.c.id for model in (User, Space, Branch))
+    present = sa.select(
+        sa.select(sa.func.count()).where(user == 1).scalar_subquery()
+        + sa.select(sa.func.count()).where(space == 1).scalar_subquery()
+        + sa.select(sa.func.count())
+        .where(branch.in_([row[0] for row in BUILTIN_BRANCHES]))
+        .scalar_subquery()
+    )
+    return bool(connection.execute(present).scalar_one() == 2 + len(BUILTIN_BRANCHES))
+
+
 def seed(connection: sa.Connection, user: str) -> None:
     """Insert the built-in rows if missing: space 1, the first user, branches -1..3."""
     with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
@@ -279,18 +292,25 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     ``run_sync``)."""
     from . import migrate as migrations
 
-    if migrate:
-        migrations.upgrade(connection)
-        connection.commit()
-    else:
-        current, head = migrations.current(connection), migrations.head()
-        if current != head:
-            raise SchemaOutOfDate(
-                f"The database schema is at revision {current!r}, this version of "
-                f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
-                "(or lr.migrate.upgrade(url), or connect with migrate=True)."
-            )
-    seed(connection, handle)
+    # An up-to-date database (every connect but the first) costs one query, no Alembic.
+    current = migrations.stored_revision(connection)
+    connection.rollback()
+    if current != migrations.HEAD:
+        if migrate:
+            migrations.upgrade(connection)
+            connection.commit()
+        else:
+            current, head = migrations.current(connection), migrations.head()
+            if current != head:
+                raise SchemaOutOfDate(
+                    f"The database schema is at revision {current!r}, this version of "
+                    f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
+                    "(or lr.migrate.upgrade(url), or connect with migrate=True)."
+                )
+    seeded = is_seeded(connection)
+    connection.rollback()  # seed() commits its own transaction
+    if not seeded:
+        seed(connection, handle)
     if connection.dialect.name == "sqlite":
         seed_sqlite_statistics(connection)
         connection.commit()

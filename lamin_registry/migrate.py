@@ -49,9 +49,17 @@ Target: TypeAlias = str | URL | Engine | Connection
 VERSION_TABLE = "lamin_registry_alembic_version"
 """lamin_registry's own Alembic version table (a host's ``alembic_version`` stays its own)."""
 
+HEAD = "0003_search_indexes"
+"""The newest revision shipped (``tests/test_migrations.py`` checks it against the scripts).
+
+It lets :func:`lamin_registry.connect` see that a database is up to date with one query,
+without importing Alembic; a new revision must update it.
+"""
+
 UPGRADE_HINT = "run `lamin-registry upgrade` (or `alembic upgrade head` from lamin_registry)"
 
 __all__ = [
+    "HEAD",
     "VERSION_TABLE",
     "Target",
     "begin_sqlite_transaction",
@@ -63,6 +71,7 @@ __all__ = [
     "include_object",
     "render_item",
     "script_location",
+    "stored_revision",
     "upgrade",
 ]
 
@@ -434,6 +443,19 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
 
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return context.get_current_heads()
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """The revision in the version table, read with plain SQL (no Alembic); None without one.
+
+    ``None`` also when the table holds several rows (never written by lamin_registry), so
+    the caller takes Alembic's path, which reports that properly.
+    """
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return None
+    table = sa.table(VERSION_TABLE, sa.column("version_num", sa.String()))
+    revisions = connection.execute(sa.select(table.c.version_num)).scalars().all()
+    return revisions[0] if len(revisions) == 1 else None
 
 
 def current(target: Target) -> str | None:

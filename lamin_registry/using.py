@@ -127,7 +127,7 @@ def check_revision(engine_url: sa.URL, current: str | None) -> None:
     from . import migrate as migrations
 
     shown = engine_url.render_as_string(hide_password=True)
-    head = migrations.head()
+    head = migrations.HEAD
     if current is None:
         raise SchemaOutOfDate(
             f"{shown} has no lamin_registry schema; using() reads existing instances only "
@@ -155,7 +155,7 @@ def _check_schema(engine: sa.Engine) -> None:
 
     try:
         with engine.connect() as connection:
-            current = migrations.current(connection)
+            current = migrations.stored_revision(connection)
     except LaminRegistryError:
         raise
     except CONNECT_ERRORS as error:

@@ -399,3 +399,40 @@ def test_import_does_not_load_alembic() -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- connect's fast path: the revision read without Alembic -------------------------------------
+
+
+def test_head_constant_is_the_newest_script() -> None:
+    """``migrate.HEAD`` lets connect skip Alembic; a new revision must move it."""
+    assert migrate.head() == migrate.HEAD
+
+
+def test_stored_revision_follows_the_version_table(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        assert migrate.stored_revision(connection) is None  # no version table yet
+    migrate.upgrade(engine, "0001_baseline")
+    with engine.connect() as connection:
+        assert migrate.stored_revision(connection) == "0001_baseline"
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        assert migrate.stored_revision(connection) == migrate.HEAD == migrate.current(connection)
+
+
+def test_connect_upgrades_an_older_schema_and_seeds_once(empty_url: str) -> None:
+    import lamin_registry as lr
+    from lamin_registry.instance import is_seeded
+
+    migrate.upgrade(empty_url, "0001_baseline")
+    with lr.connect(empty_url, user="alice") as inst:  # behind: takes Alembic's path
+        with inst.engine.connect() as connection:
+            assert migrate.stored_revision(connection) == migrate.HEAD
+            assert is_seeded(connection)
+        with inst.session() as repo:
+            assert sorted(branch.id for branch in repo.filter(lr.Branch).all()) == [-1, 0, 1, 2, 3]
+            users = repo.filter(lr.User).all()
+            assert [user.handle for user in users] == ["alice"]
+    with lr.connect(empty_url, user="bob") as inst, inst.session() as repo:  # up to date
+        assert [user.handle for user in repo.filter(lr.User).all()] == ["alice", "bob"]
+        assert repo.filter(lr.Space, id=1).count() == 1
