@@ -129,7 +129,9 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     * lamin_registry's TypeDecorators become plain SQLAlchemy (``UTCDateTime`` is written
       ``sa.DateTime(timezone=True)``, not an import of the live models);
     * ``jsonb`` is written ``postgresql.JSONB(astext_type=sa.Text())`` whatever the dialect
-      (Alembic's generic rendering leaves an undefined ``Text()`` when run on SQLite);
+      (Alembic's generic rendering leaves an undefined ``Text()`` when run on SQLite), and
+      ``JSONType`` (JSON, jsonb on PostgreSQL) keeps that variant:
+      ``sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')``;
     * the server defaults of the mixins stay expressions (``sa.false()``, ``sa.func.now()``)
       instead of one dialect's compiled text (SQLite's ``'0'`` is no boolean on PostgreSQL).
 
@@ -139,6 +141,13 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.sql import elements, functions
 
+    from .models.types import JSONType
+
+    if type_ == "type" and isinstance(obj, JSONType):
+        # what Alembic wrote for the former JSON().with_variant(JSONB(), "postgresql")
+        if autogen_context.imports is not None:
+            autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"
     if type_ == "type" and isinstance(obj, sa.types.TypeDecorator):
         impl = obj.impl_instance
         if isinstance(impl, sa.DateTime):

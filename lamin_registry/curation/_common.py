@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from ..errors import InvalidArgument
 from ..models.base import SQLRecord
@@ -245,6 +244,8 @@ def in_values(
             sa.select(array.table_valued("value").c.value).scalar_subquery()
         )
     if repo.dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         param = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.Text))
         return expression == sa.any_(param)  # type: ignore[no-any-return]
     return expression.in_(list(values))  # type: ignore[no-any-return]

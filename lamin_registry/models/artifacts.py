@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .mixins import TracksRun, TracksUpdates
 from .tracking import VersionedRecord
-from .types import JSONType, fk
+from .types import JSONType, PortableIndex, fk, partial_index_where
 
 if TYPE_CHECKING:
     from .core import Storage, User
@@ -79,22 +79,20 @@ class Artifact(VersionedRecord, TracksRun, TracksUpdates):
     )
 
     __table_args__ = (
-        sa.Index(
+        PortableIndex(
             "unique_artifact_storage_key_hash_not_null",
             "storage_id",
             "key",
             "hash",
             unique=True,
-            postgresql_where=sa.text("key IS NOT NULL"),
-            sqlite_where=sa.text("key IS NOT NULL"),
+            dialect_options=partial_index_where("key IS NOT NULL"),
         ),
-        sa.Index(
+        PortableIndex(
             "unique_artifact_storage_hash_null_key",
             "storage_id",
             "hash",
             unique=True,
-            postgresql_where=sa.text("key IS NULL"),
-            sqlite_where=sa.text("key IS NULL"),
+            dialect_options=partial_index_where("key IS NULL"),
         ),
     )
 

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import BaseSQLRecord, SQLRecord
 from .mixins import CanCurate, TracksRun, TracksUpdates
-from .types import JSONType, SmallIntPK, UTCDateTime, fk, utcnow
+from .types import (
+    JSONType,
+    PortableIndex,
+    SmallIntPK,
+    UTCDateTime,
+    fk,
+    partial_index_where,
+    utcnow,
+)
 
 
 def _created_at() -> Mapped[dt.datetime]:
@@ -153,15 +161,19 @@ class SpaceAccess(BaseSQLRecord):
     __table_args__ = (
         sa.CheckConstraint("role IN ('read', 'write', 'admin')", name="role_is_known"),
         sa.CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="user_or_team"),
-        sa.Index(
-            "unique_spaceaccess_user", "space_id", "user_id", unique=True,
-            postgresql_where=sa.text("user_id IS NOT NULL"),
-            sqlite_where=sa.text("user_id IS NOT NULL"),
+        PortableIndex(
+            "unique_spaceaccess_user",
+            "space_id",
+            "user_id",
+            unique=True,
+            dialect_options=partial_index_where("user_id IS NOT NULL"),
         ),
-        sa.Index(
-            "unique_spaceaccess_team", "space_id", "team_id", unique=True,
-            postgresql_where=sa.text("team_id IS NOT NULL"),
-            sqlite_where=sa.text("team_id IS NOT NULL"),
+        PortableIndex(
+            "unique_spaceaccess_team",
+            "space_id",
+            "team_id",
+            unique=True,
+            dialect_options=partial_index_where("team_id IS NOT NULL"),
         ),
     )
 

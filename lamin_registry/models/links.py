@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .base import metadata
-from .types import JSONType, UTCDateTime, fk, utcnow
+from .types import JSONType, PortableIndex, UTCDateTime, fk, partial_index_where, utcnow
 
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -80,22 +80,20 @@ def annotation_link(
     )
     with_feature = table.c.feature_id.isnot(None)
     without_feature = table.c.feature_id.is_(None)
-    sa.Index(
+    PortableIndex(
         f"unique_{name}",
         table.c[owner_col],
         table.c[target_col],
         table.c.feature_id,
         unique=True,
-        postgresql_where=with_feature,
-        sqlite_where=with_feature,
+        dialect_options=partial_index_where(with_feature),
     )
-    sa.Index(
+    PortableIndex(
         f"unique_{name}_null_feature",
         table.c[owner_col],
         table.c[target_col],
         unique=True,
-        postgresql_where=without_feature,
-        sqlite_where=without_feature,
+        dialect_options=partial_index_where(without_feature),
     )
     return table
 

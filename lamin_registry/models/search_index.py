@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from . import core, features, labels  # noqa: F401 - defines the tables indexed below
 from .base import metadata
+from .types import PortableIndex
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "lamindb_feature": ("name", "synonyms"),
@@ -36,17 +37,18 @@ def trigram_index_name(table: str, column: str) -> str:
 
 
 def _declare() -> list[sa.Index]:
-    indexes = []
+    indexes: list[sa.Index] = []
     for table_name, columns in SEARCH_COLUMNS.items():
         table = metadata.tables[table_name]
         for column in columns:
             indexes.append(
-                sa.Index(
+                PortableIndex(
                     trigram_index_name(table_name, column),
                     table.c[column],
-                    postgresql_using="gin",
-                    postgresql_ops={column: "gin_trgm_ops"},
-                    sqlite_where=sa.text("0"),
+                    dialect_options={
+                        "postgresql": {"using": "gin", "ops": {column: "gin_trgm_ops"}},
+                        "sqlite": {"where": sa.text("0")},
+                    },
                 )
             )
     return indexes
