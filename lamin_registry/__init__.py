@@ -4,48 +4,89 @@
 >>> inst = lr.connect("sqlite:///registry.db", user="alice")
 >>> with inst.session() as repo:
 ...     label = repo.save(lr.ULabel(name="T cell"))
+
+``import lamin_registry`` loads only the error classes. Every other name is imported the
+first time it is used (PEP 562): the registries (SQLAlchemy builds their tables and mappers
+then), the connection layer, migrations (Alembic), curation (pandas, rapidfuzz) and async
+support. A program that only needs ``lr.errors`` or ``lamin-registry --help`` never pays for
+the models; one that connects pays for them once, at the first ``lr.connect`` or
+``lr.ULabel``. ``from lamin_registry import ULabel`` works as with any other module.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import errors, hooks, mixins
-from .instance import Instance, connect
-from .models import (
-    Artifact,
-    BaseSQLRecord,
-    Branch,
-    Collection,
-    Feature,
-    FeatureValue,
-    JsonValue,
-    Project,
-    Record,
-    Reference,
-    Run,
-    Schema,
-    Space,
-    SQLRecord,
-    Storage,
-    Team,
-    Transform,
-    ULabel,
-    User,
-    metadata,
-)
-from .query import Q, Query
-from .repository import Repository
+from . import errors
 
 if TYPE_CHECKING:
-    from . import migrate
+    from . import hooks, migrate, mixins
     from .aio import AsyncInstance, AsyncRepository, connect_async
     from .curation.results import InspectResult, SearchResult
+    from .instance import Instance, connect
+    from .models import (
+        Artifact,
+        BaseSQLRecord,
+        Branch,
+        Collection,
+        Feature,
+        FeatureValue,
+        JsonValue,
+        Project,
+        Record,
+        Reference,
+        Run,
+        Schema,
+        Space,
+        SQLRecord,
+        Storage,
+        Team,
+        Transform,
+        ULabel,
+        User,
+        metadata,
+    )
+    from .query import Q, Query
+    from .repository import Repository
 
 __version__ = "0.1.0"
 
-_LAZY = {
+_MODELS = (
+    "Artifact",
+    "BaseSQLRecord",
+    "Branch",
+    "Collection",
+    "Feature",
+    "FeatureValue",
+    "JsonValue",
+    "Project",
+    "Record",
+    "Reference",
+    "Run",
+    "Schema",
+    "Space",
+    "SQLRecord",
+    "Storage",
+    "Team",
+    "Transform",
+    "ULabel",
+    "User",
+    "metadata",
+)
+"""The names ``lamin_registry.models`` provides (the CLI lists the registries among them)."""
+
+# public name -> (module, attribute); attribute None: the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: ("lamin_registry.models", name) for name in _MODELS},
+    "connect": ("lamin_registry.instance", "connect"),
+    "Instance": ("lamin_registry.instance", "Instance"),
+    "Repository": ("lamin_registry.repository", "Repository"),
+    "Q": ("lamin_registry.query", "Q"),
+    "Query": ("lamin_registry.query", "Query"),
+    "hooks": ("lamin_registry.hooks", None),
     "migrate": ("lamin_registry.migrate", None),
+    "mixins": ("lamin_registry.mixins", None),
     "SearchResult": ("lamin_registry.curation.results", "SearchResult"),
     "InspectResult": ("lamin_registry.curation.results", "InspectResult"),
     "connect_async": ("lamin_registry.aio", "connect_async"),
@@ -55,16 +96,27 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import heavy parts (alembic, pandas, rapidfuzz) only when first used."""
-    if name in _LAZY:
-        import importlib
+    """Import ``name``'s module on first use and keep the value as a module attribute.
 
-        module_name, attribute = _LAZY[name]
+    A subpackage or submodule (``lr.models``, ``lr.fields``) is imported like ``import``
+    would; any other unknown name is an ``AttributeError``.
+    """
+    if name.startswith("_"):  # dunder probes of tools (copy, doctest, ...) are no submodules
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY.get(name, (f"{__name__}.{name}", None))
+    try:
         module = importlib.import_module(module_name)
-        value = module if attribute is None else getattr(module, attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'lamin_registry' has no attribute {name!r}")
+    except ModuleNotFoundError as error:
+        if name in _LAZY or error.name != module_name:
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -189,9 +189,8 @@ def registries() -> dict[str, type]:
     from .models import BaseSQLRecord
 
     found: dict[str, type] = {}
-    public = vars(lamin_registry)
-    for name in lamin_registry.__all__:
-        candidate = public.get(name)
+    for name in lamin_registry._MODELS:
+        candidate = getattr(lamin_registry, name)
         if (
             isinstance(candidate, type)
             and issubclass(candidate, BaseSQLRecord)
