@@ -427,6 +427,12 @@ def bench_import(directory: Path, runs: int) -> None:
     ):
         report(Row(f"  {label}", median[code], floor, None, floor_name,
                    f"info, median of {runs}"))
+    NOTES.append(
+        "`import lamin_registry` loads only `lamin_registry.errors`; the registries are defined "
+        "on first use (docs/architecture.md, Import cost). The info rows below it are what a "
+        "program pays before its first result: defining the models and configuring the "
+        "mappers is SQLAlchemy work that no import order avoids."
+    )
     if library / floor > 1.3:
         culprits = import_culprits(env)
         say("  import time over target; what lamin_registry adds to sqlalchemy.orm "
