@@ -9,10 +9,6 @@ on first read. The DDL tests pin that the deferred options are all still there: 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,28 +16,19 @@ import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import _repr_type
 from alembic.migration import MigrationContext
+from loaded_modules import loaded_after
 from sqlalchemy.dialects import postgresql, sqlite
 
 import lamin_registry as lr
 from lamin_registry.models.search_index import TRIGRAM_INDEXES
 from lamin_registry.models.types import JSONType, PortableIndex, partial_index_where
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DIALECTS = ("sqlalchemy.dialects.postgresql", "sqlalchemy.dialects.sqlite")
 DDL_DIALECTS = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
 
 
 def _loaded_after(code: str) -> dict[str, bool]:
-    script = (
-        f"import json, sys\n{code}\n"
-        f"print(json.dumps({{name: name in sys.modules for name in {list(DIALECTS)!r}}}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: dict[str, bool] = json.loads(result.stdout.strip().splitlines()[-1])
-    return loaded
+    return loaded_after(code, DIALECTS)
 
 
 def test_defining_the_models_loads_no_dialect() -> None:
@@ -53,8 +40,8 @@ def test_defining_the_models_loads_no_dialect() -> None:
     assert loaded == dict.fromkeys(DIALECTS, False)
 
 
-def test_a_sqlite_workflow_never_loads_the_postgresql_dialect(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'current.db'}"
+def test_a_workflow_loads_only_its_own_dialect(backend: str, fresh_url: str) -> None:
+    url = fresh_url
     lr.connect(url).close()  # creates the schema: Alembic's scripts import postgresql
     loaded = _loaded_after(
         "import lamin_registry as lr\n"
@@ -66,7 +53,10 @@ def test_a_sqlite_workflow_never_loads_the_postgresql_dialect(tmp_path: Path) ->
         "    assert repo.get(lr.Record, name='r').extra_data == {'n': [1, None]}\n"
         "inst.close()"
     )
-    assert loaded == {"sqlalchemy.dialects.postgresql": False, "sqlalchemy.dialects.sqlite": True}
+    assert loaded == {
+        "sqlalchemy.dialects.postgresql": backend == "postgresql",
+        "sqlalchemy.dialects.sqlite": backend == "sqlite",
+    }
 
 
 def test_the_check_sees_a_loaded_dialect() -> None:

@@ -5,16 +5,11 @@ Backend-independent: a fresh interpreter runs the code and reports ``sys.modules
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from loaded_modules import loaded_after
 
 import lamin_registry as lr
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # imported by the curation, DataFrame, migration and validation code paths only
 LAZY = ("pandas", "numpy", "rapidfuzz", "alembic", "pydantic")
 # defined on first use of a registry, a connection or a repository
@@ -22,16 +17,7 @@ MODELS = ("lamin_registry.models", "lamin_registry.instance", "lamin_registry.re
 
 
 def _modules_after(code: str, *, names: tuple[str, ...] = LAZY + MODELS) -> dict[str, bool]:
-    script = (
-        f"import json, sys\n{code}\n"
-        f"print(json.dumps({{name: name in sys.modules for name in {list(names)!r}}}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: dict[str, bool] = json.loads(result.stdout.strip().splitlines()[-1])
-    return loaded
+    return loaded_after(code, names)
 
 
 def test_import_loads_only_the_errors() -> None:
@@ -54,8 +40,8 @@ def test_first_use_defines_the_models_but_no_heavy_library() -> None:
     }
 
 
-def test_connecting_to_an_up_to_date_database_imports_no_alembic(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'current.db'}"
+def test_connecting_to_an_up_to_date_database_imports_no_alembic(fresh_url: str) -> None:
+    url = fresh_url
     lr.connect(url).close()  # creates the schema (this one runs Alembic)
     loaded = _modules_after(
         "import lamin_registry as lr\n"
@@ -90,3 +76,9 @@ def test_an_unknown_name_is_an_attribute_error(name: str) -> None:
     with pytest.raises(AttributeError, match=name):
         getattr(lr, name)
     assert not hasattr(lr, name)
+
+
+def test_the_lazy_table_covers_the_public_names() -> None:
+    """``__all__`` and the lazy table name the same things; the registries are the models'."""
+    assert set(lr.__all__) == {"errors", *lr._LAZY}
+    assert set(lr._MODELS) == set(lr.models.__all__) - {"SpaceAccess"}  # a link, not public
