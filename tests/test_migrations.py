@@ -425,6 +425,10 @@ def test_connect_upgrades_an_older_schema_and_seeds_once(empty_url: str) -> None
     from lamin_registry.instance import is_seeded
 
     migrate.upgrade(empty_url, "0001_baseline")
+    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        assert not is_seeded(connection)  # the tables exist, the built-in rows do not
+    engine.dispose()
     with lr.connect(empty_url, user="alice") as inst:  # behind: takes Alembic's path
         with inst.engine.connect() as connection:
             assert migrate.stored_revision(connection) == migrate.HEAD
