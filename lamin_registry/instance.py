@@ -292,7 +292,7 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     ``run_sync``)."""
     from . import migrate as migrations
 
-    # An up-to-date database (every connect but the first) costs one query, no Alembic.
+    # An up-to-date database (every connect but the first): three small queries, no Alembic.
     current = migrations.stored_revision(connection)
     connection.rollback()
     if current != migrations.HEAD:

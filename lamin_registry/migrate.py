@@ -52,7 +52,7 @@ VERSION_TABLE = "lamin_registry_alembic_version"
 HEAD = "0003_search_indexes"
 """The newest revision shipped (``tests/test_migrations.py`` checks it against the scripts).
 
-It lets :func:`lamin_registry.connect` see that a database is up to date with one query,
+It lets :func:`lamin_registry.connect` see that a database is up to date with plain SQL,
 without importing Alembic; a new revision must update it.
 """
 
