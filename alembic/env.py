@@ -39,9 +39,10 @@ DEFAULT_URL = "sqlite:///lamin_registry.db"
 config = context.config
 target_metadata = lamin_registry.models.metadata
 
-# Configure logging only when run from an ini file (the `alembic` command line); called from
-# code (no ini file), the host application's logging stays as it is.
-if config.config_file_name is not None:
+# Configure logging only when run from an ini file that has logging sections (the `alembic`
+# command line with lamin_registry's ini); called from code (no ini file), or with a minimal
+# ini holding only [alembic], the logging stays as it is.
+if config.config_file_name is not None and config.file_config.has_section("formatters"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 

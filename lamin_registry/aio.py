@@ -29,16 +29,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, overload
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
 from sqlalchemy.orm import Session
 
 from .dberrors import translated
 from .errors import InvalidArgument, LaminRegistryError, NoActiveSession
+
+try:
+    from sqlalchemy.ext.asyncio import (
+        AsyncEngine,
+        AsyncSession,
+        async_sessionmaker,
+        create_async_engine,
+    )
+except ImportError as _error:  # SQLAlchemy's asyncio layer needs greenlet
+    from .diagnostics import missing_driver as _missing_driver
+
+    raise _missing_driver(None, _error) from None
 from .instance import (
     DEFAULT_URL,
     URL_ENV,
@@ -139,10 +145,15 @@ def create_engine_async(url: str | sa.URL, **kwargs: Any) -> AsyncEngine:
     ``sync_engine`` (aiosqlite's connection adapter accepts ``isolation_level = None`` and
     cursor ``execute`` like pysqlite).
     """
+    from .diagnostics import missing_driver, require_url
+
+    require_url(url)
     target = async_url(url)
     try:
         engine = create_async_engine(target, **kwargs)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+    except ImportError as error:
+        raise missing_driver(target, error) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
         raise InvalidArgument(
             f"Cannot use database URL {target.render_as_string(hide_password=True)!r}: {error}"
         ) from None
@@ -186,8 +197,12 @@ async def connect_async(
     ``migrate=False``; seeding). Sync URLs are mapped to an async driver (see
     :func:`async_url`). The upgrade and seeding run on the async engine through ``run_sync``.
     """
+    from .diagnostics import mask_passwords, missing_driver, require_existing_sqlite_file
+
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
+    if not migrate:
+        require_existing_sqlite_file(url, "connect_async(..., migrate=False) never creates one")
     engine = create_engine_async(url, **engine_kwargs)
     _check_sqlite_directory(engine)
     try:
@@ -200,8 +215,13 @@ async def connect_async(
         await engine.dispose()
         shown = engine.url.render_as_string(hide_password=True)
         raise InvalidArgument(
-            f"Cannot connect to {shown}: {getattr(error, 'orig', None) or error}"
+            mask_passwords(f"Cannot connect to {shown}: {getattr(error, 'orig', None) or error}")
         ) from None
+    except (ImportError, ValueError) as error:  # SQLAlchemy: "the greenlet library is required"
+        await engine.dispose()
+        if "greenlet" not in str(error) and not isinstance(error, ImportError):
+            raise
+        raise missing_driver(engine.url, error) from None
     await engine.dispose()  # new connections load the planner statistics
     return AsyncInstance(engine, handle)
 

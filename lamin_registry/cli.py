@@ -166,6 +166,10 @@ def _require_head(engine: sa.Engine, url: str | sa.URL, current: str | None, hea
             f"`{PROG} init {_shown(url)}`."
         )
     if current != head:
+        from .migrate import is_newer, newer_schema_message
+
+        if is_newer(current):
+            raise SchemaOutOfDate(newer_schema_message(_shown(url), current))
         raise SchemaOutOfDate(
             f"The database {_shown(url)} is at revision {current!r}, this version of "
             f"lamin_registry needs {head!r}: run `{PROG} --url {_shown(url)} upgrade`."
@@ -308,7 +312,15 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
-    """Migrate the database down to ``REV`` (``base`` drops every lamin_registry table)."""
+    """Migrate the database down to ``REV`` (``base`` drops every lamin_registry table).
+
+    A downgrade that deletes data (grants, or everything) needs ``--yes-drop-data``.
+    """
+    from .cli_setup import confirm_downgrade
+
+    url = _target_url(args)
+    _require_database(url)
+    confirm_downgrade(url, args.revision, args.yes_drop_data)
     return _move(args, down=True)
 
 
@@ -352,6 +364,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     status = "up to date" if current == newest else "out of date"
     _print(f"revision:  {current} (head: {newest}, {status})")
     if current != newest:
+        from .migrate import is_newer, newer_schema_message
+
+        if is_newer(current):
+            _print(f"{PROG}: {newer_schema_message(_shown(url), str(current))}", file=sys.stderr)
+            return PROBLEM
         fix = f"`{PROG} init URL`" if current is None else f"`{PROG} upgrade`"
         _print(f"lamin-registry: the schema is {status}; run {fix} first.", file=sys.stderr)
         return PROBLEM
@@ -566,6 +583,10 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    from .query.limits import MAX_LIMIT
+
+    if value > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most 2**63 - 1 = {MAX_LIMIT}, got {value}")
     return value
 
 
@@ -613,6 +634,8 @@ def _global_options(default: Any) -> _Parser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (``--url``/``--user``/``-v`` before or after the command)."""
+    from .cli_setup import add_alembic_ini_command, add_downgrade_options
+
     parser = _Parser(
         prog=PROG,
         description="Create, migrate, inspect and curate a lamin_registry database.",
@@ -651,12 +674,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     downgrade = command(
         "downgrade", cmd_downgrade, "migrate the schema down to REV",
-        "Migrate the database down to REV; 'base' drops every lamin_registry table. Tables "
-        "and columns that the step removes lose their data.",
+        "Migrate the database down to REV; 'base' drops every lamin_registry table. A "
+        "downgrade that deletes data (to 0001_baseline: the space grants and team "
+        "memberships; to base: everything) says what it deletes and runs only with "
+        "--yes-drop-data.",
     )
     downgrade.add_argument("revision", metavar="REV",
                            help="target revision: an id, 'base', or a relative step like -1")
+    add_downgrade_options(downgrade)
 
+    add_alembic_ini_command(command)
     command(
         "current", cmd_current, "print the schema revision",
         "Print the database's revision id, or None (and a hint on stderr) when it has no "
@@ -732,12 +759,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        from .diagnostics import PASSWORD_FILTER
+
+        handler.addFilter(PASSWORD_FILTER)
         logger = logging.getLogger("lamin_registry")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     import sqlalchemy as sa
 
+    from .diagnostics import mask_passwords, missing_driver
     from .errors import LaminRegistryError
+
+    def fail(message: str, code: int) -> int:  # every message: passwords as ***
+        print(mask_passwords(f"{PROG}: error: {message}", args.url), file=sys.stderr)
+        return code
 
     try:
         return int(args.func(args))
@@ -750,16 +785,15 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return PROBLEM
     except (CommandError, LaminRegistryError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return _exit_code(error)
+        return fail(str(error), _exit_code(error))
     except ImportError as error:  # a database driver that is not installed
-        print(f"{PROG}: error: a database driver is missing: {error}", file=sys.stderr)
-        return USAGE
+        from .config import default_url
+
+        url = getattr(args, "init_url", None) or args.url or default_url()
+        return fail(str(missing_driver(url, error)), USAGE)
     except OSError as error:  # a file named on the command line: unwritable, vanished, ...
         where = f": {error.filename}" if error.filename else ""
-        print(f"{PROG}: error: {error.strerror or error}{where}", file=sys.stderr)
-        return USAGE
+        return fail(f"{error.strerror or error}{where}", USAGE)
     except sa.exc.SQLAlchemyError as error:  # e.g. a permission the database refused
         detail = getattr(error, "orig", None) or error
-        print(f"{PROG}: error: the database refused the operation: {detail}", file=sys.stderr)
-        return PROBLEM
+        return fail(f"the database refused the operation: {detail}", PROBLEM)

@@ -134,9 +134,13 @@ def instance_url(name: str) -> str:
         if env_name(candidate) == env_name(name):
             return url
     known = ", ".join(named_instances()) or "none"
+    looks_like_path = "/" in name or "\\" in name or Path(name).suffix.lower() in (
+        ".db", ".sqlite", ".sqlite3"
+    )
+    hint = f" For a SQLite file write the URL sqlite:///{name}." if looks_like_path else ""
     raise InvalidArgument(
         f"Unknown instance {name!r} (known: {known}). Name it in the [instances] table of "
-        f"{str(config_path())!r} or set ${env_name(name)} to its URL."
+        f"{str(config_path())!r} or set ${env_name(name)} to its URL.{hint}"
     )
 
 
@@ -167,7 +171,6 @@ def resolve(url_or_name: str | sa.URL | None = None) -> str | sa.URL:
 
 def hide_password(url: str | sa.URL) -> str:
     """``url`` as a string with its password (if any) shown as ``***``."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return str(url)
+    from .diagnostics import shown_url
+
+    return shown_url(url)

@@ -52,6 +52,10 @@ class DatabaseLocked(LaminRegistryError, TimeoutError):
     """SQLite: another session or process held the write lock longer than the busy timeout."""
 
 
+class StorageFull(LaminRegistryError, OSError):
+    """SQLite: the disk, or the database's size limit, has no room for a write."""
+
+
 __all__ = [
     "DatabaseLocked",
     "DoesNotExist",
@@ -63,5 +67,6 @@ __all__ = [
     "NoActiveSession",
     "NoWriteAccess",
     "SchemaOutOfDate",
+    "StorageFull",
     "ValidationError",
 ]

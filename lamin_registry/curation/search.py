@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 from ..errors import InvalidArgument
+from ..query.limits import check_limit, clamp
 from ._common import (
     fold,
     has_column,
@@ -355,7 +356,7 @@ def _lexical(
         .order_by(tier, length, pk)
     )
     if limit is not None:
-        stmt = stmt.limit(limit * 3 + 30)
+        stmt = stmt.limit(clamp(limit * 3 + 30))
     return list(repo._execute(stmt).all())
 
 
@@ -519,8 +520,12 @@ def search(
         raise InvalidArgument("Cannot search for None value! Please pass a valid string.")
     if not isinstance(string, str):
         raise InvalidArgument(f"search() takes a string, got {type(string).__name__}: {string!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise InvalidArgument(f"limit must be a non-negative integer or None, got {limit!r}")
+    if "\x00" in string:
+        raise InvalidArgument(
+            f"Cannot search for {string!r}: it contains a NUL character (\\x00), which no "
+            "stored text can hold"
+        )
+    check_limit(limit)
     fields = search_fields(model, field)
     text = string.strip()
     if not text or limit == 0 or not fields:
@@ -538,7 +543,7 @@ def search(
     )
     ranked = _rank(needle, rows, fields, case_sensitive)
     if len(text) >= 3 and (limit is None or len(ranked) < limit):
-        count = FUZZY_CANDIDATES_ALL if limit is None else max(FUZZY_CANDIDATES, 4 * limit)
+        count = FUZZY_CANDIDATES_ALL if limit is None else clamp(max(FUZZY_CANDIDATES, 4 * limit))
         fuzzy = _fuzzy(repo, model, fields, text, case_sensitive, conditions, fts_columns, count)
         ranked = _rank(needle, [*rows, *fuzzy], fields, case_sensitive)
         if not ranked and len(fuzzy) == count and count < FUZZY_CANDIDATES_WIDE:

@@ -140,7 +140,8 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         relations=relations,
         plain=frozenset(
             prop.key for prop in mapper.column_attrs
-            if not mapper.class_manager[prop.key].dispatch.set
+            if len(mapper.class_manager[prop.key].dispatch.set)
+            == (prop.key in _SET_CHECKED.get(cls, ()))  # only _add_set_checks' own listener
         ),
     )
 
@@ -454,6 +455,37 @@ class BaseSQLRecord(DeclarativeBase):
         from ..aio import arefresh_from_db
 
         await arefresh_from_db(self, fields)
+
+
+_SET_CHECKED: dict[type, frozenset[str]] = {}  # class -> columns checked on attribute set
+_SET_CHECKED_TYPES = (bool, dt.datetime, dt.date)
+
+
+def _check_on_set(cls: type[BaseSQLRecord], key: str) -> Any:
+    def check(target: Any, value: Any, oldvalue: Any, initiator: Any) -> None:
+        if not isinstance(value, sa.sql.ClauseElement):  # SQL expressions are the user's call
+            check_field_value(type(target), key, value)
+
+    return check
+
+
+@sa.event.listens_for(BaseSQLRecord, "mapper_configured", propagate=True)
+def _add_set_checks(mapper: Any, cls: type[BaseSQLRecord]) -> None:
+    """Check boolean and date/time columns when they are assigned, not only in the constructor.
+
+    ``label.is_type = "yes"`` raises ``FieldValidationError`` naming the field at once,
+    instead of a driver ``TypeError`` (or an ``AttributeError`` on SQLite) at the next flush
+    that leaves the session needing a rollback. The constructor keeps writing these columns
+    straight into ``__dict__`` (it checks them itself): see ``_InitSpec.plain``.
+    """
+    keys = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        check = None if column.primary_key else _python_type(column)
+        if check is not None and check[0] in _SET_CHECKED_TYPES:
+            sa.event.listen(mapper.class_manager[prop.key], "set", _check_on_set(cls, prop.key))
+            keys.append(prop.key)
+    _SET_CHECKED[cls] = frozenset(keys)
 
 
 def _current_branch_id() -> int:

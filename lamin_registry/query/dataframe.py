@@ -17,6 +17,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from ..bulk import gc_paused
 from ..errors import InvalidArgument
+from .limits import check_limit, clamp
 from .lookups import FIELD_ALIASES
 
 if TYPE_CHECKING:
@@ -180,6 +181,22 @@ def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, 
     return columns
 
 
+def include_paths(include: Any) -> list[str]:
+    """``include`` (None, a path, or a list of paths) as a list; anything else is refused."""
+    if include is None:
+        return []
+    if isinstance(include, str):
+        return [include]
+    if isinstance(include, list | tuple | set | frozenset):
+        wrong = [path for path in include if not isinstance(path, str)]
+        if not wrong:
+            return list(include)
+    raise InvalidArgument(
+        "include must be a field path such as 'created_by__handle' or a list of them, "
+        f"got {include!r}"
+    )
+
+
 def query_to_dataframe(
     query: Query[Any],
     *,
@@ -196,7 +213,7 @@ def query_to_dataframe(
     import pandas as pd
 
     model = query.model
-    paths = [include] if isinstance(include, str) else list(include or [])
+    paths = include_paths(include)
     privates = "privates" in paths
     paths = [path for path in paths if path != "privates"]
     if "features" in paths:
@@ -207,8 +224,7 @@ def query_to_dataframe(
             'include="features" is only applicable for Artifact, Record, and Run, '
             f"not {model.__name__}"
         )
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise InvalidArgument(f"limit must be a non-negative integer or None, got {limit!r}")
+    check_limit(limit)
     for path in paths:
         _resolve_path(model, path)  # unknown paths fail before any query runs
 
@@ -217,7 +233,7 @@ def query_to_dataframe(
         names = names[:3]
     if not query.is_ordered and order_by:
         query = query.order_by(order_by)
-    fetch = query.limit(None if limit is None else limit + 1)
+    fetch = query.limit(None if limit is None else clamp(limit + 1))
     stmt = fetch.statement().with_only_columns(*(getattr(model, name) for name in names))
     with gc_paused():
         rows = query.repo._execute(stmt).all()

@@ -13,6 +13,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import DoesNotExist, InvalidArgument, MultipleResultsFound
+from .limits import check_limit
 from .lookups import (
     BRANCH_KEYS,
     ID_KEYS,
@@ -214,9 +215,7 @@ class Query(Generic[T]):
 
     def limit(self, n: int | None) -> Query[T]:
         """At most ``n`` records (None: no limit)."""
-        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 0):
-            raise InvalidArgument(f"limit must be a non-negative integer or None, got {n!r}")
-        return self._clone(limit=n)
+        return self._clone(limit=check_limit(n))
 
     def _column(self, name: str) -> Any:
         """The column attribute for a field name (``version`` and ``status`` aliases too)."""

@@ -1,0 +1,152 @@
+"""Generated bad input (issue 13): only ``lamin_registry.errors`` classes may escape.
+
+Search strings with any character (NUL included), limits up to 2**70, ``include=`` of any
+shape, and any value assigned to a boolean or date/time field after construction, on SQLite
+and PostgreSQL. Each example runs in a repository of its own whose writes are rolled back, so
+one example's failure cannot hide (or cause) another's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lamin_registry as lr
+from tests.conftest import rolled_back_repository
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+limits = st.one_of(
+    st.none(),
+    st.integers(min_value=-3, max_value=50),
+    st.integers(min_value=2**62, max_value=2**70),
+    st.sampled_from([2**63 - 1, 2**63, 2**64, 10**20]),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=3),
+)
+includes = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=12),
+    st.sampled_from(["created_by__handle", "parents", "privates", "branch", "nope__x"]),
+    st.lists(st.one_of(st.text(max_size=8), st.integers(), st.none()), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+any_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+    st.dates(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+def only_library_errors(instance: lr.Instance, action: Callable[[lr.Repository], Any]) -> None:
+    """Run ``action`` on a fresh rolled-back repository; anything but a library error fails."""
+    with rolled_back_repository(instance) as repo:
+        try:
+            action(repo)
+        except lr.errors.LaminRegistryError as error:
+            assert str(error)  # a message, never an empty one
+
+
+@pytest.fixture(scope="module")
+def labelled(instance: lr.Instance) -> lr.Instance:
+    """A few committed labels for search and to_dataframe to find."""
+    with instance.session() as repo:
+        repo.save([lr.ULabel(name=name) for name in ("T cell", "B cell", "fuzz label")])
+    return instance
+
+
+@FUZZ
+@given(text=st.text(max_size=20), limit=limits, case_sensitive=st.booleans())
+def test_search_raises_only_library_errors(
+    labelled: lr.Instance, text: str, limit: Any, case_sensitive: bool
+) -> None:
+    only_library_errors(
+        labelled,
+        lambda repo: list(
+            repo.search(lr.ULabel, text, limit=limit, case_sensitive=case_sensitive)
+        ),
+    )
+
+
+@FUZZ
+@given(limit=limits, include=includes)
+def test_to_dataframe_and_limit_raise_only_library_errors(
+    labelled: lr.Instance, limit: Any, include: Any
+) -> None:
+    only_library_errors(labelled, lambda repo: repo.to_dataframe(lr.ULabel, limit=limit))
+    only_library_errors(labelled, lambda repo: repo.to_dataframe(lr.ULabel, include=include))
+    only_library_errors(labelled, lambda repo: repo.filter(lr.ULabel).limit(limit).all())
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(["is_type", "is_locked", "created_at", "updated_at"]),
+    value=any_value,
+)
+def test_assigning_any_value_raises_only_library_errors(
+    labelled: lr.Instance, field: str, value: Any
+) -> None:
+    def assign_and_save(repo: lr.Repository) -> None:
+        label = repo.save(lr.ULabel(name="assigned"))
+        try:
+            setattr(label, field, value)
+        except lr.errors.FieldValidationError as error:
+            assert field in str(error)
+            repo.save(label)  # the refused value was never set: the record still saves
+            return
+        repo.save(label)
+
+    only_library_errors(labelled, assign_and_save)
+
+
+def test_limit_and_search_messages_name_the_input(repo: lr.Repository) -> None:
+    for call in (
+        lambda: repo.filter(lr.ULabel).limit(2**64),
+        lambda: repo.search(lr.ULabel, "cell", limit=2**64),
+        lambda: repo.to_dataframe(lr.ULabel, limit=2**64),
+    ):
+        with pytest.raises(lr.errors.InvalidArgument, match=str(2**64)):
+            call()
+    assert len(repo.to_dataframe(lr.ULabel, limit=2**63 - 1)) >= 0  # the largest is fine
+    assert isinstance(list(repo.search(lr.ULabel, "cell", limit=2**63 - 1)), list)
+    with pytest.raises(lr.errors.InvalidArgument, match="NUL"):
+        repo.search(lr.ULabel, "T\x00cell")
+    with pytest.raises(lr.errors.InvalidArgument, match="include must be"):
+        repo.to_dataframe(lr.ULabel, include=1)  # type: ignore[arg-type]
+
+
+def test_assigned_bool_and_datetime_are_checked(repo: lr.Repository) -> None:
+    label = repo.save(lr.ULabel(name="checked on assignment"))
+    with pytest.raises(lr.errors.FieldValidationError, match="is_type expects bool"):
+        label.is_type = "yes"  # type: ignore[assignment]
+    with pytest.raises(lr.errors.FieldValidationError, match="created_at expects datetime"):
+        label.created_at = "not a date"  # type: ignore[assignment]
+    label.is_type = True
+    assert repo.save(label).is_type is True  # the session is usable afterwards
+
+
+def test_cli_search_limit_out_of_range_is_a_usage_error(
+    instance: lr.Instance, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lamin_registry.cli import main
+
+    url = instance.engine.url.render_as_string(hide_password=False)
+    code = main(["--url", url, "search", "ulabel", "cell", "--limit", "99999999999999999999"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--limit" in err and "Traceback" not in err
