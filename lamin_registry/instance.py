@@ -13,14 +13,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .dberrors import translated
-from .diagnostics import (
-    mask_passwords,
-    missing_driver,
-    require_existing_sqlite_file,
-    require_url,
-    shown_url,
-    translate_sqlite_errors,
-)
 from .errors import DatabaseLocked, InvalidArgument, LaminRegistryError, SchemaOutOfDate
 from .models.base import metadata
 from .models.core import Branch, Space, User
@@ -73,11 +65,7 @@ SQLITE_BUSY_TIMEOUT = 30.0
 
 
 def configure_sqlite_engine(
-    engine: sa.Engine,
-    *,
-    read_only: bool = False,
-    busy_timeout: float = SQLITE_BUSY_TIMEOUT,
-    wal: bool = True,
+    engine: sa.Engine, *, read_only: bool = False, busy_timeout: float = SQLITE_BUSY_TIMEOUT
 ) -> None:
     """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
 
@@ -89,8 +77,7 @@ def configure_sqlite_engine(
     processes keep reading while one writes.
 
     ``read_only=True`` (``using()``): ``query_only``, a plain ``BEGIN`` that takes no write
-    lock, and no journal-mode switch (that would be a write). ``wal=False``
-    (``connect(migrate=False)``): the database's journal mode is left as it is.
+    lock, and no journal-mode switch (that would be a write).
 
     A lock still held when ``busy_timeout`` runs out raises :class:`DatabaseLocked`, which
     says what holds such locks, instead of the driver's bare "database is locked".
@@ -106,8 +93,7 @@ def configure_sqlite_engine(
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
         else:
-            if wal:
-                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -131,35 +117,21 @@ def configure_sqlite_engine(
 
 
 def create_engine(
-    url: str | sa.URL,
-    *,
-    busy_timeout: float = SQLITE_BUSY_TIMEOUT,
-    wal: bool = True,
-    **kwargs: Any,
+    url: str | sa.URL, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any
 ) -> sa.Engine:
-    """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is).
-
-    Messages never show the password; a missing driver names the extra that installs it; a
-    plain path (``"registry.db"``) is refused with the ``sqlite:///`` URL to write instead.
-    """
-    require_url(url)
+    """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is)."""
     try:
         backend = sa.make_url(url).get_backend_name()
     except sa.exc.ArgumentError as error:
-        message = mask_passwords(f"Cannot use database URL {shown_url(url)!r}: {error}", url)
-        raise InvalidArgument(message) from None
+        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
     if backend not in ("sqlite", "postgresql"):
         raise InvalidArgument(f"lamin_registry supports SQLite and PostgreSQL, not {backend}")
     try:
         engine = sa.create_engine(url, **kwargs)
-    except ImportError as error:
-        raise missing_driver(url, error) from None
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, TypeError) as error:
-        message = mask_passwords(f"Cannot use database URL {shown_url(url)!r}: {error}", url)
-        raise InvalidArgument(message) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
+        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
     if backend == "sqlite":
-        configure_sqlite_engine(engine, busy_timeout=busy_timeout, wal=wal)
-        translate_sqlite_errors(engine)
+        configure_sqlite_engine(engine, busy_timeout=busy_timeout)
     return engine
 
 
@@ -179,6 +151,8 @@ def is_seeded(connection: sa.Connection) -> bool:
 def seed(connection: sa.Connection, user: str) -> None:
     """Insert the built-in rows if missing: space 1, the first user, branches -1..3."""
     with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        if connection.dialect.name == "postgresql":  # the policies of 0004: user 1 seeds
+            session.execute(sa.text("SELECT set_config('lamin_registry.user_id', '1', true)"))
         if session.get(User, 1) is None:
             session.add(User(id=1, handle=user))
         if session.get(Space, 1) is None:
@@ -233,6 +207,8 @@ def seed_sqlite_statistics(connection: sa.Connection) -> None:
 class Instance:
     """A connected lamin_registry database: ``inst.session()`` opens a repository on it."""
 
+    rls_identity = "setting"  # "role": every session acts as the login role (lamin_registry.rls)
+
     def __init__(self, engine: sa.Engine, user: str) -> None:
         self.engine = engine
         self.user = user
@@ -256,6 +232,11 @@ class Instance:
         ``repo.track()`` blocks that raised are written again after a rollback (``runs.py``).
         """
         handle = user or self.user
+        if handle != self.user and self.rls_identity == "role":
+            raise InvalidArgument(
+                f"This instance acts as its login role {self.user!r} (rls_identity='role'); "
+                f"connect as {handle!r} with that role's own credentials instead."
+            )
         errored: list[ErroredRun] = []
         try:
             with self._sessions() as session:
@@ -324,9 +305,6 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     current = migrations.stored_revision(connection)
     connection.rollback()
     if current != migrations.HEAD:
-        if migrations.is_newer(current):  # written by a newer lamin_registry
-            where = shown_url(connection.engine.url)
-            raise SchemaOutOfDate(migrations.newer_schema_message(where, str(current)))
         if migrate:
             migrations.upgrade(connection)
             connection.commit()
@@ -342,7 +320,7 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     connection.rollback()  # seed() commits its own transaction
     if not seeded:
         seed(connection, handle)
-    if connection.dialect.name == "sqlite" and migrate:  # migrate=False writes no statistics
+    if connection.dialect.name == "sqlite":
         seed_sqlite_statistics(connection)
         connection.commit()
 
@@ -353,32 +331,35 @@ def connect(
     user: str | None = None,
     migrate: bool = True,
     busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    rls_identity: str = "setting",
     **engine_kwargs: Any,
 ) -> Instance:
     """Connect to a lamin_registry database, creating or upgrading its schema.
 
     ``url`` defaults to ``$LAMIN_REGISTRY_URL``, else ``sqlite:///lamin_registry.db``. With
-    ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading, a
-    missing SQLite file raises ``InvalidArgument`` instead of being created, and the journal
-    mode is left as it is. A database written by a newer lamin_registry raises
-    ``SchemaOutOfDate`` saying to upgrade the package. ``url`` must be a URL: a plain path is
-    refused with the ``sqlite:///`` URL to use. ``busy_timeout`` (SQLite): seconds to wait
-    for another writer before raising ``DatabaseLocked``.
+    ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading.
+    ``busy_timeout`` (SQLite): seconds to wait for another writer before raising
+    ``DatabaseLocked``. ``rls_identity="role"`` (PostgreSQL): the row-level security policies
+    identify the user by the login role, not by the setting the library sends; ``user`` is
+    then the login role (``lamin_registry.rls``).
     """
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
-    if not migrate:
-        require_existing_sqlite_file(url, "lr.connect(..., migrate=False) never creates one")
-    engine = create_engine(url, busy_timeout=busy_timeout, wal=migrate, **engine_kwargs)
+    engine = create_engine(url, busy_timeout=busy_timeout, **engine_kwargs)
     try:
         with engine.connect() as connection:
+            from . import rls
+
+            handle = rls.connect_handle(connection, rls_identity, user) or handle
             prepare(connection, handle, migrate)
+            rls.connect_identity(connection, rls_identity)
     except LaminRegistryError:
         engine.dispose()
         raise
     except sa.exc.OperationalError as error:
         engine.dispose()
-        message = f"Cannot connect to {shown_url(url)}: {error.orig}"
-        raise InvalidArgument(mask_passwords(message, url)) from None
+        raise InvalidArgument(f"Cannot connect to {url!s}: {error.orig}") from None
     engine.dispose()  # new connections load the planner statistics
-    return Instance(engine, handle)
+    instance = Instance(engine, handle)
+    instance.rls_identity = rls_identity
+    return instance
