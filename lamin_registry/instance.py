@@ -13,6 +13,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .dberrors import translated
+from .diagnostics import (
+    mask_passwords,
+    missing_driver,
+    require_existing_sqlite_file,
+    require_url,
+    shown_url,
+    translate_sqlite_errors,
+)
 from .errors import DatabaseLocked, InvalidArgument, LaminRegistryError, SchemaOutOfDate
 from .models.base import metadata
 from .models.core import Branch, Space, User
@@ -65,7 +73,11 @@ SQLITE_BUSY_TIMEOUT = 30.0
 
 
 def configure_sqlite_engine(
-    engine: sa.Engine, *, read_only: bool = False, busy_timeout: float = SQLITE_BUSY_TIMEOUT
+    engine: sa.Engine,
+    *,
+    read_only: bool = False,
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    wal: bool = True,
 ) -> None:
     """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
 
@@ -77,7 +89,8 @@ def configure_sqlite_engine(
     processes keep reading while one writes.
 
     ``read_only=True`` (``using()``): ``query_only``, a plain ``BEGIN`` that takes no write
-    lock, and no journal-mode switch (that would be a write).
+    lock, and no journal-mode switch (that would be a write). ``wal=False``
+    (``connect(migrate=False)``): the database's journal mode is left as it is.
 
     A lock still held when ``busy_timeout`` runs out raises :class:`DatabaseLocked`, which
     says what holds such locks, instead of the driver's bare "database is locked".
@@ -93,7 +106,8 @@ def configure_sqlite_engine(
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
         else:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -117,21 +131,35 @@ def configure_sqlite_engine(
 
 
 def create_engine(
-    url: str | sa.URL, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any
+    url: str | sa.URL,
+    *,
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    wal: bool = True,
+    **kwargs: Any,
 ) -> sa.Engine:
-    """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is)."""
+    """An engine configured for lamin_registry (SQLite pragmas; PostgreSQL as is).
+
+    Messages never show the password; a missing driver names the extra that installs it; a
+    plain path (``"registry.db"``) is refused with the ``sqlite:///`` URL to write instead.
+    """
+    require_url(url)
     try:
         backend = sa.make_url(url).get_backend_name()
     except sa.exc.ArgumentError as error:
-        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
+        message = mask_passwords(f"Cannot use database URL {shown_url(url)!r}: {error}", url)
+        raise InvalidArgument(message) from None
     if backend not in ("sqlite", "postgresql"):
         raise InvalidArgument(f"lamin_registry supports SQLite and PostgreSQL, not {backend}")
     try:
         engine = sa.create_engine(url, **kwargs)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
-        raise InvalidArgument(f"Cannot use database URL {str(url)!r}: {error}") from None
+    except ImportError as error:
+        raise missing_driver(url, error) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, TypeError) as error:
+        message = mask_passwords(f"Cannot use database URL {shown_url(url)!r}: {error}", url)
+        raise InvalidArgument(message) from None
     if backend == "sqlite":
-        configure_sqlite_engine(engine, busy_timeout=busy_timeout)
+        configure_sqlite_engine(engine, busy_timeout=busy_timeout, wal=wal)
+        translate_sqlite_errors(engine)
     return engine
 
 
@@ -305,6 +333,9 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     current = migrations.stored_revision(connection)
     connection.rollback()
     if current != migrations.HEAD:
+        if migrations.is_newer(current):  # written by a newer lamin_registry
+            where = shown_url(connection.engine.url)
+            raise SchemaOutOfDate(migrations.newer_schema_message(where, str(current)))
         if migrate:
             migrations.upgrade(connection)
             connection.commit()
@@ -320,7 +351,7 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     connection.rollback()  # seed() commits its own transaction
     if not seeded:
         seed(connection, handle)
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and migrate:  # migrate=False writes no statistics
         seed_sqlite_statistics(connection)
         connection.commit()
 
@@ -337,15 +368,20 @@ def connect(
     """Connect to a lamin_registry database, creating or upgrading its schema.
 
     ``url`` defaults to ``$LAMIN_REGISTRY_URL``, else ``sqlite:///lamin_registry.db``. With
-    ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading.
-    ``busy_timeout`` (SQLite): seconds to wait for another writer before raising
-    ``DatabaseLocked``. ``rls_identity="role"`` (PostgreSQL): the row-level security policies
-    identify the user by the login role, not by the setting the library sends; ``user`` is
-    then the login role (``lamin_registry.rls``).
+    ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading, a
+    missing SQLite file raises ``InvalidArgument`` instead of being created, and the journal
+    mode is left as it is. A database written by a newer lamin_registry raises
+    ``SchemaOutOfDate`` saying to upgrade the package. ``url`` must be a URL: a plain path is
+    refused with the ``sqlite:///`` URL to use. ``busy_timeout`` (SQLite): seconds to wait
+    for another writer before raising ``DatabaseLocked``. ``rls_identity="role"``
+    (PostgreSQL): the row-level security policies identify the user by the login role, not
+    by the setting the library sends; ``user`` is then the login role (``lamin_registry.rls``).
     """
     url = url or os.environ.get(URL_ENV) or DEFAULT_URL
     handle = user or os.environ.get(USER_ENV) or "anonymous"
-    engine = create_engine(url, busy_timeout=busy_timeout, **engine_kwargs)
+    if not migrate:
+        require_existing_sqlite_file(url, "lr.connect(..., migrate=False) never creates one")
+    engine = create_engine(url, busy_timeout=busy_timeout, wal=migrate, **engine_kwargs)
     try:
         with engine.connect() as connection:
             from . import rls
@@ -358,7 +394,8 @@ def connect(
         raise
     except sa.exc.OperationalError as error:
         engine.dispose()
-        raise InvalidArgument(f"Cannot connect to {url!s}: {error.orig}") from None
+        message = f"Cannot connect to {shown_url(url)}: {error.orig}"
+        raise InvalidArgument(mask_passwords(message, url)) from None
     engine.dispose()  # new connections load the planner statistics
     instance = Instance(engine, handle)
     instance.rls_identity = rls_identity

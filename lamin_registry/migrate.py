@@ -69,6 +69,8 @@ __all__ = [
     "head",
     "include_name",
     "include_object",
+    "is_newer",
+    "newer_schema_message",
     "render_item",
     "script_location",
     "stored_revision",
@@ -256,10 +258,20 @@ def _connection(target: Target, *, begin: bool) -> Iterator[Connection]:
     if isinstance(target, Engine):
         engine, owned = target, False
     elif isinstance(target, str | URL):
+        from .diagnostics import mask_passwords, missing_driver, require_url, shown_url
+
+        require_url(target)
         try:
             engine = sa.create_engine(target, poolclass=sa.pool.NullPool)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError) as exc:
-            raise InvalidArgument(f"Not a usable database URL: {target!r} ({exc})") from exc
+        except ImportError as exc:
+            raise missing_driver(target, exc) from None
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
+            message = f"Not a usable database URL: {shown_url(target)!r} ({exc})"
+            raise InvalidArgument(mask_passwords(message, target)) from None
+        if engine.dialect.name == "sqlite":
+            from .diagnostics import translate_sqlite_errors
+
+            translate_sqlite_errors(engine)  # a full disk, a file that is no database
         owned = True
     else:
         raise InvalidArgument(
@@ -373,6 +385,13 @@ def _run_command(command: Callable[[Config, str], None], target: Target, revisio
     if not isinstance(revision, str) or not revision:
         raise InvalidArgument(f"revision must be a non-empty string, got {revision!r}")
     with _connection(target, begin=True) as connection, _keep_host_alembic_context():
+        was_in_transaction = connection.in_transaction()
+        stored = stored_revision(connection)
+        if not was_in_transaction and connection.in_transaction():
+            connection.rollback()  # leave the caller's connection as it was handed over
+        if is_newer(stored):
+            where = _describe_url(connection.engine.url)
+            raise SchemaOutOfDate(newer_schema_message(where, str(stored)))
         try:
             command(_config(connection), revision)
         except sa.exc.DBAPIError as exc:
@@ -543,15 +562,34 @@ def check(target: Target) -> None:
         )
 
 
+def is_newer(revision: str | None) -> bool:
+    """Whether ``revision`` (a database's) is one this lamin_registry does not ship: a newer
+    release wrote it. Cheap for the shipped ones; loads the scripts only otherwise."""
+    if revision is None or revision == HEAD:
+        return False
+    return revision not in _known_revisions()
+
+
+def newer_schema_message(where: str, revision: str) -> str:
+    """The one message for a database written by a newer lamin_registry (library and CLI)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = f"lamin_registry {version('lamin_registry')}"
+    except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        installed = "this lamin_registry"
+    return (
+        f"The database {where} is at revision {revision!r}, which is newer than "
+        f"{installed} (its newest revision is {HEAD!r}): upgrade the lamin_registry package "
+        "(`pip install -U lamin_registry`). The database was not changed."
+    )
+
+
 def _revision_problem(where: str, heads: tuple[str, ...], newest: str) -> str:
     """Why a database at ``heads`` is not at ``newest``, and what to do about it."""
     unknown = [revision for revision in heads if revision not in _known_revisions()]
     if unknown:
-        return (
-            f"The database {where} is at revision {', '.join(map(repr, unknown))}, which this "
-            f"version of lamin_registry does not know (its newest is {newest!r}): upgrade the "
-            "lamin_registry package."
-        )
+        return newer_schema_message(where, ", ".join(unknown))
     at = f"is at revision {heads[0]!r}" if heads else "has no lamin_registry schema yet"
     return (
         f"The database {where} {at}, but this version of lamin_registry needs revision "
