@@ -80,8 +80,8 @@ def shown_url(url: str | sa.URL) -> str:
 
 
 class PasswordFilter(logging.Filter):
-    """Masks URL passwords in every record it sees (the ``lamin_registry`` logger, and the
-    command line's ``-v`` handler, which also shows Alembic's and SQLAlchemy's records)."""
+    """Masks URL passwords in every record it sees: it sits on the ``lamin_registry`` logger
+    (every log line of the library) and on the command line's ``-v`` handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -133,6 +133,8 @@ def check_revision(engine_url: sa.URL, current: str | None) -> None:
             f"{shown} has no lamin_registry schema; using() reads existing instances only "
             "(create one with lr.connect(url))."
         )
+    if current != head and migrations.is_newer(current):
+        raise SchemaOutOfDate(migrations.newer_schema_message(shown, current))
     if current != head:
         raise SchemaOutOfDate(
             f"The schema of {shown} is at revision {current!r}, this version of "
@@ -143,8 +145,11 @@ def check_revision(engine_url: sa.URL, current: str | None) -> None:
 
 def cannot_connect(engine_url: sa.URL, error: BaseException) -> InvalidArgument:
     """The error for an unreachable database (the driver's message, password hidden)."""
+    from .diagnostics import mask_passwords
+
     shown = engine_url.render_as_string(hide_password=True)
-    return InvalidArgument(f"Cannot connect to {shown}: {getattr(error, 'orig', None) or error}")
+    detail = getattr(error, "orig", None) or error
+    return InvalidArgument(mask_passwords(f"Cannot connect to {shown}: {detail}", engine_url))
 
 
 CONNECT_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, OSError)

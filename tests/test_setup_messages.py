@@ -60,14 +60,16 @@ def with_password(url: str, password: str) -> str:
 
 
 def test_newer_database_says_upgrade_the_package_everywhere(
-    fresh_url: str, capsys: pytest.CaptureFixture[str]
+    fresh_url: str, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lr.connect(fresh_url).close()
+    reader = lr.connect(f"sqlite:///{tmp_path / 'reader.db'}")  # using() the newer one
     set_revision(fresh_url, NEWER)
     said = "newer than lamin_registry"
     for call in (
         lambda: lr.connect(fresh_url),
         lambda: lr.connect(fresh_url, migrate=False),
+        lambda: reader.using(fresh_url),
         lambda: lr.migrate.upgrade(fresh_url),
         lambda: lr.migrate.downgrade(fresh_url, "base"),
         lambda: lr.migrate.check(fresh_url),
@@ -84,6 +86,7 @@ def test_newer_database_says_upgrade_the_package_everywhere(
         assert said in err and "upgrade the lamin_registry package" in err, argv
         assert "lamin-registry upgrade`" not in err and "Traceback" not in err, argv
     assert lr.migrate.current(fresh_url) == NEWER  # nothing was changed
+    reader.close()
 
 
 # -- passwords ----------------------------------------------------------------------------------
@@ -153,6 +156,20 @@ def test_a_missing_driver_names_the_extra(
     assert out.stdout.startswith("InvalidArgument"), out.stdout + out.stderr
     assert f"lamin_registry{extra}" in out.stdout and missing in out.stdout
     assert "pw-secret" not in out.stdout + out.stderr
+
+
+def test_the_cli_names_the_extra_of_a_missing_driver(backend: str) -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from lamin_registry.cli import main\n"
+        "sys.exit(main(['--url', 'postgresql+psycopg://bob:pw-secret@127.0.0.1:1/db', 'info']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "lamin_registry[postgres]" in done.stderr and "Traceback" not in done.stderr
+    assert "pw-secret" not in done.stdout + done.stderr
 
 
 def test_the_async_extra_does_not_pull_psycopg(backend: str) -> None:
