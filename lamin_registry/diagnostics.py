@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import InvalidArgument, StorageFull
+from .errors import InvalidArgument, SchemaOutOfDate, StorageFull
 
 MASK = "***"
 
@@ -131,11 +131,15 @@ def sqlite_file(url: str | sa.URL) -> Path | None:
 
 
 def require_existing_sqlite_file(url: str | sa.URL, why: str) -> None:
-    """Refuse a SQLite URL whose file does not exist (the driver would create it empty)."""
+    """Refuse a SQLite URL whose file does not exist (the driver would create it empty).
+
+    ``SchemaOutOfDate``, as for an existing database without the schema (what
+    ``connect(migrate=False)`` raises there), saying that the file is missing.
+    """
     require_url(url)
     path = sqlite_file(url)
     if path is not None and not path.is_file():
-        raise InvalidArgument(
+        raise SchemaOutOfDate(
             f"The SQLite database {str(path)!r} does not exist ({why}). Create it with "
             f"lr.connect({shown_url(url)!r}) or `lamin-registry init {shown_url(url)}`, or "
             "check the path."

@@ -369,7 +369,7 @@ def connect(
 
     ``url`` defaults to ``$LAMIN_REGISTRY_URL``, else ``sqlite:///lamin_registry.db``. With
     ``migrate=False`` an outdated schema raises ``SchemaOutOfDate`` instead of upgrading, a
-    missing SQLite file raises ``InvalidArgument`` instead of being created, and the journal
+    missing SQLite file raises ``SchemaOutOfDate`` instead of being created, and the journal
     mode is left as it is. A database written by a newer lamin_registry raises
     ``SchemaOutOfDate`` saying to upgrade the package. ``url`` must be a URL: a plain path is
     refused with the ``sqlite:///`` URL to use. ``busy_timeout`` (SQLite): seconds to wait

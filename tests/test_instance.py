@@ -101,10 +101,11 @@ def test_default_url_and_user_from_environment(
 
 def test_migrate_false_on_empty_database_names_the_command(fresh_url: str) -> None:
     database = sa.make_url(fresh_url).database
-    if fresh_url.startswith("sqlite"):  # an existing, empty file (a missing one: InvalidArgument)
-        with pytest.raises(lr.errors.InvalidArgument, match="does not exist"):
+    if fresh_url.startswith("sqlite"):  # a missing file is never created
+        with pytest.raises(SchemaOutOfDate, match=r"does not exist.*lamin-registry init"):
             lr.connect(fresh_url, migrate=False)
-        Path(str(database)).touch()
+        assert not Path(str(database)).exists()
+        Path(str(database)).touch()  # an existing, empty database
     with pytest.raises(SchemaOutOfDate, match="lamin-registry upgrade"):
         lr.connect(fresh_url, migrate=False)
 

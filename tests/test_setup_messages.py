@@ -203,7 +203,7 @@ def test_connect_without_migrate_changes_nothing(
     fresh_url: str, backend: str, tmp_path: Path
 ) -> None:
     missing = tmp_path / "missing.db"
-    with pytest.raises(lr.errors.InvalidArgument, match=r"missing\.db.*does not exist"):
+    with pytest.raises(lr.errors.SchemaOutOfDate, match=r"missing\.db.*does not exist"):
         lr.connect(f"sqlite:///{missing}", migrate=False)
     assert not missing.exists()
     if backend == "postgresql":
