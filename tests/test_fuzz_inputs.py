@@ -115,6 +115,22 @@ def test_assigning_any_value_raises_only_library_errors(
     only_library_errors(labelled, assign_and_save)
 
 
+@FUZZ
+@given(
+    key=st.sampled_from(
+        ["name", "name__contains", "name__in", "id", "id__gt", "created_at__lt", "is_type",
+         "uid__startswith", "name__regex", "name__iexact", "created_by__handle"]
+    ),
+    value=any_value | st.binary(max_size=4) | st.integers(min_value=-(2**70), max_value=2**70),
+)
+def test_filter_get_and_search_field_raise_only_library_errors(
+    labelled: lr.Instance, key: str, value: Any
+) -> None:
+    only_library_errors(labelled, lambda repo: repo.filter(lr.ULabel, **{key: value}).all())
+    only_library_errors(labelled, lambda repo: repo.get(lr.ULabel, value))
+    only_library_errors(labelled, lambda repo: list(repo.search(lr.ULabel, "x", field=value)))
+
+
 def test_limit_and_search_messages_name_the_input(repo: lr.Repository) -> None:
     for call in (
         lambda: repo.filter(lr.ULabel).limit(2**64),
