@@ -127,27 +127,218 @@ def _is_locked(branch_id: Any, is_locked: Any) -> bool:
     return branch_id == LOCKED_BRANCH or bool(is_locked)
 
 
-def check_create(permissions: Permissions, record: Any) -> None:
-    """A new record needs write access to its space (admin to create it locked)."""
+NEW_SPACE = 0
+"""What :func:`effective_fk` reports for a space created in the same flush (no id yet): the
+acting user creates it, so he administers it (its own create check says whether he may)."""
+
+
+def effective_fk(record: Any, column: str, relationship: str) -> Any:
+    """The foreign key ``column`` will hold after the flush, whichever attribute was set.
+
+    ``x.space = lab`` sets only the relationship; SQLAlchemy copies ``lab.id`` into
+    ``space_id`` during the flush, after every check would have run. A check must see the
+    final value, so a pending relationship change wins over the column.
+    """
+    state = sa.inspect(record)
+    attr = state.attrs.get(relationship) if relationship in state.mapper.relationships else None
+    if attr is not None:
+        added = attr.history.added
+        if added:
+            related = added[0]
+            if related is None:
+                return None
+            identity = sa.inspect(related).identity
+            return identity[0] if identity else NEW_SPACE
+    return record.__dict__.get(column) if column in record.__dict__ else getattr(record, column)
+
+
+def _space(record: Any) -> int:
+    space_id = effective_fk(record, "space_id", "space")
+    return ALL_SPACE if space_id is None else int(space_id)
+
+
+def _label(record: Any) -> str:
+    return f"{type(record).__name__} {record.__dict__.get('uid', '')}".strip()
+
+
+def _changes(record: Any) -> tuple[set[str], list[tuple[Any, list[Any], list[Any]]]]:
+    """(changed fields, changed many-to-many collections as (relationship, added, removed)).
+
+    Many-to-one relationships count as fields (they set a foreign key of this row); a
+    one-to-many collection (``space.ulabel_set``, a backref) writes nothing to this row --
+    the rows it moves are checked themselves.
+    """
+    state = sa.inspect(record)
+    relationships = state.mapper.relationships
+    fields: set[str] = set()
+    links: list[tuple[Any, list[Any], list[Any]]] = []
+    for attr in state.attrs:
+        history = attr.history
+        if not history.has_changes():
+            continue
+        prop = relationships.get(attr.key) if attr.key in relationships else None
+        if prop is None or not prop.uselist:
+            fields.add(attr.key)
+        elif prop.secondary is not None and not prop.viewonly:
+            links.append((prop, list(history.added), list(history.deleted)))
+    fields.discard("updated_at")
+    return fields, links
+
+
+# -- governance rows: users, spaces, teams, memberships, access rows -------------------------
+
+SELF_EDITABLE = frozenset({"name", "email"})
+
+
+def _require_instance_admin(permissions: Permissions, what: str) -> None:
+    if not permissions.admin_everywhere:
+        raise NoWriteAccess(
+            f"{what}: only the instance's creator manages users and teams "
+            "(roles on spaces go through repo.grant/repo.revoke)."
+        )
+
+
+def _check_governance(permissions: Permissions, record: Any, action: str) -> None:
+    """Users, spaces, teams and access rows change only as API.md allows.
+
+    A user edits his own name and email; the instance's creator manages users and teams;
+    anyone creates a space (he then administers it); a space's admin edits or deletes it and
+    manages its access rows (``grant``/``revoke`` are the spelling of that).
+    """
+    from .models.core import Team
+
+    label = f"{action} {_label(record)}"
+    if isinstance(record, User):
+        if action == "changing" and record.__dict__.get("id") == permissions.user_id:
+            fields, links = _changes(record)
+            if fields <= SELF_EDITABLE and not links:
+                return
+            label += f" ({', '.join(sorted(fields - SELF_EDITABLE) or ['teams'])})"
+        _require_instance_admin(permissions, label)
+    elif isinstance(record, Team):
+        _require_instance_admin(permissions, label)
+    elif isinstance(record, Space):
+        if action == "creating":
+            creator = effective_fk(record, "created_by_id", "created_by")
+            if creator not in (None, permissions.user_id):
+                _require_instance_admin(permissions, f"{label} on behalf of another user")
+            return
+        permissions.require(record.__dict__.get("id") or _committed(record, "id"), ADMIN, label)
+    elif isinstance(record, SpaceAccess):
+        spaces = {_space(record)}
+        if action != "creating":
+            spaces.add(_committed(record, "space_id"))
+        for space_id in spaces:
+            if space_id != NEW_SPACE:
+                permissions.require(space_id, ADMIN, f"{label}: roles on a space")
+
+
+GOVERNANCE = (User, Space, SpaceAccess)  # and Team (imported lazily: models.core order)
+
+
+def is_governance(record: Any) -> bool:
+    from .models.core import Team
+
+    return isinstance(record, (*GOVERNANCE, Team))
+
+
+# -- links between records -----------------------------------------------------------------
+
+
+def _owner_column(table: Any) -> Any:
+    """A link table's owning side: its first foreign key that is not a stamp or a feature."""
+    for column in table.columns:
+        if column.foreign_keys and column.name not in ("created_by_id", "run_id", "feature_id"):
+            return column
+    return None  # pragma: no cover - every link table has two ends
+
+
+def _check_links(permissions: Permissions, record: Any, links: list[Any]) -> None:
+    """A link row needs read access to both ends and write access to the owning end.
+
+    The owning end is the record whose id the link table names first (``artifact`` in
+    ``lamindb_artifactulabel``, the child in ``lamindb_ulabel_parents``), as in lamindb
+    where the declaring model owns the link table. Both sides of a backref report the same
+    change, and both reach the same verdict.
+    """
+    for prop, added, removed in links:
+        owner_column = _owner_column(prop.secondary)
+        record_owns = any(
+            secondary_column is owner_column for _, secondary_column in prop.synchronize_pairs
+        )
+        for item in (*added, *removed):
+            owner, other = (record, item) if record_owns else (item, record)
+            what = f"linking {_label(record)} and {_label(item)}"
+            _require_readable(permissions, other, what)
+            _require_readable(permissions, owner, what)
+            if is_governance(owner):
+                _require_instance_admin(permissions, what)
+            elif isinstance(owner, SQLRecord):
+                require_editable(permissions, owner, what)
+
+
+def _require_readable(permissions: Permissions, record: Any, what: str) -> None:
     if not isinstance(record, SQLRecord):
         return
-    space_id = record.__dict__.get("space_id") or ALL_SPACE
+    space_id = _space(record)
+    if space_id != NEW_SPACE and permissions.level(space_id) < READ:
+        raise NoWriteAccess(f"{what}: {_label(record)} is not readable for this user.")
+
+
+def require_editable(permissions: Permissions, record: Any, what: str) -> None:
+    """Write access to a stored record's space, not archived, admin when locked."""
+    if sa.inspect(record).key is None:
+        space_id = _space(record)
+        if space_id != NEW_SPACE:
+            permissions.require(space_id, WRITE, what)
+        return
+    old_space = _committed(record, "space_id")
+    if _committed(record, "branch_id") == ARCHIVE_BRANCH:
+        raise NoWriteAccess(
+            f"{_label(record)} is archived and read-only; restore it first (repo.restore(record))."
+        )
+    permissions.require(old_space, WRITE, what)
+    if _is_locked(_committed(record, "branch_id"), _committed(record, "is_locked")) and (
+        permissions.level(old_space) < ADMIN
+    ):
+        raise NoWriteAccess(f"{_label(record)}: {LOCKED_MESSAGE}")
+
+
+# -- the three checks every write path calls ------------------------------------------------
+
+
+def check_create(permissions: Permissions, record: Any) -> None:
+    """A new record needs write access to its space (admin to create it locked)."""
+    if is_governance(record):
+        _check_governance(permissions, record, "creating")
+        return
+    if not isinstance(record, SQLRecord):
+        return
+    space_id = _space(record)
     label = f"creating {type(record).__name__}"
-    permissions.require(space_id, WRITE, label)
-    if _is_locked(record.__dict__.get("branch_id"), record.__dict__.get("is_locked")):
-        permissions.require(space_id, ADMIN, f"{label} locked")
+    if space_id != NEW_SPACE:
+        permissions.require(space_id, WRITE, label)
+        if _is_locked(record.__dict__.get("branch_id"), record.__dict__.get("is_locked")):
+            permissions.require(space_id, ADMIN, f"{label} locked")
+    _, links = _changes(record)
+    _check_links(permissions, record, links)
 
 
 def check_update(permissions: Permissions, record: Any) -> None:
-    """An edit or move of a stored record: write access, archive and lock rules."""
+    """An edit or move of a stored record: write access, archive and lock rules; link
+    changes: see :func:`_check_links`."""
+    if is_governance(record):
+        fields, links = _changes(record)
+        if fields or links:
+            _check_governance(permissions, record, "changing")
+        return
     if not isinstance(record, SQLRecord):
         return
-    state = sa.inspect(record)
-    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
-    changed.discard("updated_at")
+    changed, links = _changes(record)
+    _check_links(permissions, record, links)
     if not changed:
         return
-    label = f"{type(record).__name__} {record.__dict__.get('uid', '')}".strip()
+    label = _label(record)
     old_branch = _committed(record, "branch_id")
     old_space = _committed(record, "space_id")
     if old_branch == ARCHIVE_BRANCH and changed - {"branch_id"}:
@@ -155,8 +346,9 @@ def check_update(permissions: Permissions, record: Any) -> None:
             f"{label} is archived and read-only; restore it first (repo.restore(record))."
         )
     permissions.require(old_space, WRITE, f"changing {label}")
-    if record.space_id != old_space:
-        permissions.require(record.space_id, WRITE, f"moving {label} into this space")
+    new_space = _space(record)
+    if new_space not in (old_space, NEW_SPACE):
+        permissions.require(new_space, WRITE, f"moving {label} into this space")
     was_locked = _is_locked(old_branch, _committed(record, "is_locked"))
     locking = was_locked or _is_locked(record.branch_id, record.is_locked)
     if locking and permissions.level(old_space) < ADMIN:
@@ -165,10 +357,13 @@ def check_update(permissions: Permissions, record: Any) -> None:
 
 def check_delete(permissions: Permissions, record: Any) -> None:
     """Removing a stored record: write access; admin when it is locked."""
+    if is_governance(record):
+        _check_governance(permissions, record, "deleting")
+        return
     if not isinstance(record, SQLRecord):
         return
     space_id = _committed(record, "space_id")
-    label = f"{type(record).__name__} {record.__dict__.get('uid', '')}".strip()
+    label = _label(record)
     permissions.require(space_id, WRITE, f"deleting {label}")
     locked = _is_locked(_committed(record, "branch_id"), _committed(record, "is_locked"))
     if locked and permissions.level(space_id) < ADMIN:

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from . import access
+from .errors import NoWriteAccess
 from .models.artifacts import Artifact, Collection
 from .models.base import BaseSQLRecord, SQLRecord
 
@@ -59,16 +60,22 @@ def _before_flush(session: Session, flush_context: object, instances: object) ->
     if repo is None:
         return
     permissions = repo.permissions
+    governance = False
     for record in session.new:
         if isinstance(record, BaseSQLRecord):
             stamp(record, repo)
             access.check_create(permissions, record)
+            governance = governance or access.is_governance(record)
     for record in session.dirty:
-        if isinstance(record, SQLRecord):
+        if isinstance(record, BaseSQLRecord):
             access.check_update(permissions, record)
+            governance = governance or access.is_governance(record)
     for record in session.deleted:
-        if isinstance(record, SQLRecord):
+        if isinstance(record, BaseSQLRecord):
             access.check_delete(permissions, record)
+            governance = governance or access.is_governance(record)
+    if governance:  # roles may change with this flush: read them again when next needed
+        repo._permissions = None
     repo._write_run_inputs()
 
 
@@ -102,6 +109,27 @@ def set_database_user(connection: sa.Connection, user_id: int) -> None:
         sa.text("SELECT set_config('lamin_registry.user_id', :user_id, true)"),
         {"user_id": str(user_id)},
     )
+
+
+CHECKED = {"lamin_registry_checked": True}
+"""Execution options of the library's own UPDATE/DELETE statements, checked beforehand."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_unchecked_writes(state: ORMExecuteState) -> None:
+    """INSERT/UPDATE/DELETE statements sent through a repository's session skip every
+    per-record check; only the instance's creator may send them (the library's own
+    statements are checked before they are sent and carry :data:`CHECKED`)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    repo: Repository | None = state.session.info.get(REPOSITORY_KEY)
+    if repo is None or state.execution_options.get("lamin_registry_checked"):
+        return
+    if not repo.permissions.admin_everywhere:
+        raise NoWriteAccess(
+            "INSERT/UPDATE/DELETE statements through the session bypass the access checks; "
+            "use repo.save(...), repo.delete(query) or repo.restore(query) instead."
+        )
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -370,11 +370,26 @@ class Repository:
                     f"Available fields: {', '.join(sorted(known))}"
                 )
             fields = names
+        self._require_readable(record)
         if state.session is not self.session:
             _check_attachable(self.session, record)
             record = self.session.merge(record, load=False)
-        with translated("refresh failed"):
-            self.session.refresh(record, attribute_names=fields)
+        try:
+            with translated("refresh failed"):
+                self.session.refresh(record, attribute_names=fields)
+        except sa.exc.InvalidRequestError:  # the row vanished (or RLS hides it) meanwhile
+            raise _not_readable(record) from None
+
+    def _require_readable(self, record: BaseSQLRecord) -> None:
+        """DoesNotExist unless ``record``'s row exists in a space this user can read (any
+        branch, as a get by id): a record loaded by another session or user is no way in."""
+        identity = sa.inspect(record).identity
+        with self.session.no_autoflush:  # pending edits are not this question's business
+            found = identity is not None and self._get_prepared(
+                type(record), {"id": identity[0]}, branches=False
+            )
+        if not found:
+            raise _not_readable(record)
 
     def _own(self, record: R) -> R:
         """``record`` as an object of this repository's session, so changes are written here.
@@ -388,6 +403,7 @@ class Repository:
         if state.session is self.session or state.key is None:  # new records: _save's job
             return record
         _check_attachable(self.session, record)
+        self._require_readable(record)
         with translated(f"loading {_label(record)} into this session failed"):
             if state.session is None and self.session.identity_map.get(state.key) is None:
                 self.session.add(record)
@@ -566,7 +582,9 @@ class Repository:
             self._check_rows(model, ids, f"deleting {model.__name__} records")
             self._check_protected(model, ids)
             for chunk in chunks(ids):
-                self.session.execute(sa.delete(model).where(pk.in_(chunk)))
+                self.session.execute(
+                    sa.delete(model).where(pk.in_(chunk)), execution_options=hooks.CHECKED
+                )
             self._expire_deleted(model, ids)
 
     def _expire_deleted(self, model: type, ids: list[Any]) -> None:
@@ -653,8 +671,15 @@ class Repository:
             self.session.flush()
 
     def _check_rows(self, model: type, ids: list[Any], what: str) -> None:
-        """Bulk moves and deletes: write access to every row's space, admin for locked rows."""
-        if self.permissions.admin_everywhere or not issubclass(model, SQLRecord):
+        """Bulk moves and deletes: write access to every row's space, admin for locked rows;
+        governance rows (users, spaces, teams, access rows) as :mod:`.access` rules."""
+        if self.permissions.admin_everywhere:
+            return
+        if not issubclass(model, SQLRecord):
+            pk_column: Any = sa.inspect(model).primary_key[0]
+            for chunk in chunks(ids):
+                for record in self._scalars(sa.select(model).where(pk_column.in_(chunk))):
+                    access.check_delete(self.permissions, record)
             return
         pk: Any = sa.inspect(model).primary_key[0]
         locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))
@@ -670,7 +695,7 @@ class Repository:
             for chunk in chunks(ids):
                 self.session.execute(
                     sa.update(model).where(pk.in_(chunk)).values(branch_id=branch_id),
-                    execution_options={"synchronize_session": "fetch"},
+                    execution_options={"synchronize_session": "fetch", **hooks.CHECKED},
                 )
 
     # -- feature values -------------------------------------------------------------------
@@ -690,12 +715,18 @@ class Repository:
                 raise InvalidArgument(f"Save {feature!r} before creating values of it")
             feature_id = identity[0]
         digest = hash_value(value)
-        if feature_id is not None:
-            found = self._scalars(
+
+        def stored() -> list[FeatureValue]:
+            return self._scalars(
                 sa.select(FeatureValue).where(
-                    FeatureValue.feature_id == feature_id, FeatureValue.hash == digest
+                    FeatureValue.feature_id == feature_id,
+                    FeatureValue.hash == digest,
+                    *self._visibility(FeatureValue, branches=False),
                 )
             )
+
+        if feature_id is not None:
+            found = stored()
             if found:
                 return found[0], True
         record = FeatureValue(feature_id=feature_id, value=value, hash=digest)
@@ -704,14 +735,13 @@ class Repository:
                 self.session.add(record)
                 self.session.flush()
         except sa.exc.IntegrityError:
-            found = self._scalars(
-                sa.select(FeatureValue).where(
-                    FeatureValue.feature_id == record.feature_id, FeatureValue.hash == digest
-                )
-            )
-            if not found:
-                raise
-            return found[0], True
+            found = stored()
+            if found:  # written by a concurrent session meanwhile
+                return found[0], True
+            raise IntegrityError(
+                f"The value {value!r} of this feature is stored in a space you cannot read; "
+                "ask an admin of that space for access."
+            ) from None
         return record, False
 
     # -- run tracking ---------------------------------------------------------------------
@@ -814,7 +844,8 @@ class Repository:
             self.session.execute(
                 sa.delete(SpaceAccess).where(
                     SpaceAccess.space_id == target.id, column == grantee_id
-                )
+                ),
+                execution_options=hooks.CHECKED,
             )
         self._permissions = None
 
@@ -1148,6 +1179,10 @@ def _detach_from_related(record: Any) -> None:
         reverse = [prop.key for prop in rel._reverse_property]
         if state.session is not None and reverse:
             state.session.expire(related, reverse)
+
+
+def _not_readable(record: Any) -> DoesNotExist:
+    return DoesNotExist(f"{_label(record)} does not exist or is not readable for this user.")
 
 
 def _label(record: Any) -> str:

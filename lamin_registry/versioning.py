@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from . import access, hooks
 from .errors import IntegrityError, InvalidArgument
 from .uids import decode_base62, encode_base62
 
@@ -67,11 +68,12 @@ def prepare_new_versions(repo: Repository, model: Any, records: list[Any]) -> No
         record.uid = next_uid(repo, model, stem)
         record.is_latest = True
         if head is not None:
+            access.require_editable(repo.permissions, head, f"revising {head.uid}")
             demoted = repo.session.execute(
                 sa.update(model)
                 .where(model.id == head.id, model.is_latest.is_(True))
                 .values(is_latest=False),
-                execution_options={"synchronize_session": False},
+                execution_options={"synchronize_session": False, **hooks.CHECKED},
             )
             if demoted.rowcount != 1:  # type: ignore[attr-defined]
                 raise IntegrityError(f"Cannot revise a non-latest record: {head!r}")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, RelationshipProperty, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
+from .. import visibility
 from ..bulk import gc_paused
 from ..errors import InvalidArgument
 from .limits import check_limit, clamp
@@ -91,16 +92,13 @@ def _resolve_path(model: type, path: str) -> tuple[list[RelationshipProperty[Any
     raise InvalidArgument(f"Empty include path {path!r}")  # pragma: no cover
 
 
-def _include_values(
-    query: Query[Any], path: str, ids: sa.Subquery
-) -> tuple[dict[Any, Any], bool]:
+def _include_values(query: Query[Any], path: str, ids: sa.Subquery) -> tuple[dict[Any, Any], bool]:
     """``({record id: value}, False)`` for a to-one path, ``({id: set of values}, True)``
     for a to-many path: one statement, whatever the number of records.
 
     Every hop joins an alias of its registry (paths may return to the same table, as in
-    ``parents__name``) and obeys the repository's visibility: to-many hops show only
-    records a query would show; to-one hops follow the reference onto any branch, as a get by
-    id does, but never into a space the user cannot read.
+    ``parents__name``) and shows only what a direct query of that registry would show
+    (visible branches, readable spaces), to-one and to-many hops alike.
     """
     model = query.model
     relationships, key = _resolve_path(model, path)
@@ -111,7 +109,7 @@ def _include_values(
     for rel in relationships:
         target = aliased(rel.mapper.class_)
         stmt = stmt.join(getattr(source, rel.key).of_type(target))
-        visibility = query.repo._visibility(rel.mapper.class_, branches=bool(rel.uselist))
+        visibility = query.repo._visibility(rel.mapper.class_)
         if visibility:
             adapter = ClauseAdapter(sa.inspect(target).selectable)
             stmt = stmt.where(*(adapter.traverse(condition) for condition in visibility))
@@ -135,40 +133,54 @@ def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, 
     tables = sa.inspect(model).local_table.metadata.tables
     name = model.__name__.lower()
     columns: dict[str, dict[Any, Any]] = defaultdict(dict)
-    statements: list[sa.Select[Any]] = []
+    # (statement, its record id column): the statements get the repository's visibility
+    # (features, values, labels), then the already visible ids of the query
+    statements: list[tuple[sa.Select[Any], Any]] = []
     if name == "record":
         recordjson = tables["lamindb_recordjson"]
         statements.append(
-            sa.select(recordjson.c.record_id, Feature.name, recordjson.c.value)
-            .join(Feature, Feature.id == recordjson.c.feature_id)
-            .where(recordjson.c.record_id.in_(sa.select(ids.c.id)))
+            (
+                sa.select(recordjson.c.record_id, Feature.name, recordjson.c.value).join(
+                    Feature, Feature.id == recordjson.c.feature_id
+                ),
+                recordjson.c.record_id,
+            )
         )
         value_links = tables["lamindb_recordulabel"]
         statements.append(
-            sa.select(value_links.c.record_id, Feature.name, ULabel.name)
-            .join(Feature, Feature.id == value_links.c.feature_id)
-            .join(ULabel, ULabel.id == value_links.c.value_id)
-            .where(value_links.c.record_id.in_(sa.select(ids.c.id)))
+            (
+                sa.select(value_links.c.record_id, Feature.name, ULabel.name)
+                .join(Feature, Feature.id == value_links.c.feature_id)
+                .join(ULabel, ULabel.id == value_links.c.value_id),
+                value_links.c.record_id,
+            )
         )
     else:
         link = tables[f"lamindb_{name}jsonvalue"]
         statements.append(
-            sa.select(link.c[f"{name}_id"], Feature.name, FeatureValue.value)
-            .join(FeatureValue, FeatureValue.id == link.c.jsonvalue_id)
-            .join(Feature, Feature.id == FeatureValue.feature_id)
-            .where(link.c[f"{name}_id"].in_(sa.select(ids.c.id)))
+            (
+                sa.select(link.c[f"{name}_id"], Feature.name, FeatureValue.value)
+                .join(FeatureValue, FeatureValue.id == link.c.jsonvalue_id)
+                .join(Feature, Feature.id == FeatureValue.feature_id),
+                link.c[f"{name}_id"],
+            )
         )
         if name == "artifact":
             label_link = tables["lamindb_artifactulabel"]
             statements.append(
-                sa.select(label_link.c.artifact_id, Feature.name, ULabel.name)
-                .join(Feature, Feature.id == label_link.c.feature_id)
-                .join(ULabel, ULabel.id == label_link.c.ulabel_id)
-                .where(label_link.c.artifact_id.in_(sa.select(ids.c.id)))
+                (
+                    sa.select(label_link.c.artifact_id, Feature.name, ULabel.name)
+                    .join(Feature, Feature.id == label_link.c.feature_id)
+                    .join(ULabel, ULabel.id == label_link.c.ulabel_id),
+                    label_link.c.artifact_id,
+                )
             )
     # the first statement yields one JSON value per feature; the others yield label sets
     multi: dict[str, dict[Any, set[Any]]] = defaultdict(lambda: defaultdict(set))
-    for i, stmt in enumerate(statements):
+    for i, (stmt, record_id_column) in enumerate(statements):
+        stmt = visibility.restrict(stmt, query.repo).where(
+            record_id_column.in_(sa.select(ids.c.id))
+        )
         rows: Sequence[Any] = query.repo._execute(stmt).all()
         for record_id, feature_name, value in rows:
             if i == 0:
@@ -249,9 +261,12 @@ def query_to_dataframe(
         del rows
         record_ids = data["id"]
         if paths or features:
-            ids = query.limit(limit).statement().with_only_columns(
-                sa.inspect(model).primary_key[0].label("id")
-            ).subquery()
+            ids = (
+                query.limit(limit)
+                .statement()
+                .with_only_columns(sa.inspect(model).primary_key[0].label("id"))
+                .subquery()
+            )
             for path in paths:
                 values, many = _include_values(query, path, ids)
                 if many:

@@ -35,12 +35,24 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _names_branch(expression: ColumnElement[Any]) -> bool:
-    """True if a raw SQLAlchemy condition refers to a ``branch_id`` column."""
-    return any(
-        isinstance(element, sa.Column) and element.key == "branch_id"
-        for element in visitors.iterate(expression)
-    )
+def _names_branch(model: type, expression: ColumnElement[Any]) -> bool:
+    """True if a raw SQLAlchemy condition refers to the query's own ``branch_id`` column.
+
+    Columns inside subqueries do not count: a subquery naming *its* table's branch turns
+    off branch filtering for that table only (see :mod:`lamin_registry.visibility`).
+    """
+    table: Any = sa.inspect(model).local_table
+    stack: list[Any] = [expression]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, sa.Select):
+            continue
+        if isinstance(element, sa.Column) and element.key == "branch_id" and (
+            element.table is table
+        ):
+            return True
+        stack.extend(element.get_children())
+    return False
 
 
 def _uses_regex(expression: ColumnElement[Any]) -> bool:
@@ -81,7 +93,7 @@ def _build(
                 built.conditions.append(resolved)
                 built.fragile |= _uses_regex(resolved)
         elif isinstance(condition, ColumnElement):
-            built.all_branches |= _names_branch(condition)
+            built.all_branches |= _names_branch(model, condition)
             built.conditions.append(condition)
             built.fragile = True
         elif isinstance(condition, str | bytes | int | float | bool) or condition is None:
@@ -239,15 +251,29 @@ class Query(Generic[T]):
         return bool(self._order)
 
     def where_clause(self) -> list[Condition]:
-        """The conditions with the repository's visibility rules applied."""
+        """The conditions with the repository's visibility rules applied, to the query's
+        own rows and to every row its conditions read through a subquery."""
         visibility = self.repo._visibility(self.model, branches=self._branch_filtered)
-        return [*self._conditions, *visibility]
+        return [*self._related_visible(self._conditions), *visibility]
+
+    def _related_visible(self, elements: Sequence[Any]) -> list[Any]:
+        """``elements`` with visibility applied inside their subqueries (relationship
+        paths, raw SQLAlchemy subqueries): see :mod:`lamin_registry.visibility`."""
+        from .. import visibility
+
+        outer = [sa.inspect(self.model).local_table]
+        return [
+            visibility.restrict(element, self.repo, outer)
+            if visibility.has_subquery(element)
+            else element
+            for element in elements
+        ]
 
     def statement(self) -> sa.Select[Any]:
         """The SELECT this query runs (visibility included)."""
         stmt = sa.select(self.model).where(*self.where_clause())
         if self._order:
-            stmt = stmt.order_by(*self._order)
+            stmt = stmt.order_by(*self._related_visible(self._order))
         if self._limit is not None:
             stmt = stmt.limit(self._limit)
         return stmt
