@@ -53,6 +53,11 @@ REVISION = _revision_module()
 SPACE_TABLES: tuple[str, ...] = REVISION.SPACE_TABLES
 LINK_TABLES: tuple[str, ...] = tuple(REVISION.LINK_TABLES)
 PROTECTED = (*SPACE_TABLES, *LINK_TABLES)
+# links owned by a branch (or user): only user 1 writes them
+GOVERNANCE_OWNED = {
+    table for table, ends in REVISION.LINK_TABLES.items()
+    if f"lamindb_{ends[0].split('=')[1]}" not in SPACE_TABLES
+}
 
 
 @dataclass
@@ -175,6 +180,9 @@ def test_every_link_table_has_policies() -> None:
     }
     assert referring - set(SPACE_TABLES) - governance == set(LINK_TABLES)
     for table, ends in REVISION.LINK_TABLES.items():
+        owner = next(column for column in metadata.tables[table].columns if column.foreign_keys
+                     and column.name not in ("created_by_id", "run_id", "feature_id"))
+        assert ends[0].startswith(f"{owner.name}="), table  # the owner as access.py sees it
         keys = metadata.tables[table].foreign_keys
         targets = {fk.parent.name: fk.column.table.name for fk in keys}
         for end in ends:
@@ -201,7 +209,6 @@ def test_no_writes_without_write_access(world: World, who: str | None) -> None:
             assert rowcount(connection, f"UPDATE {table} SET id = id") == 0, table
             assert rowcount(connection, f"DELETE FROM {table}") == 0, table
             assert refused(connection, world.insert(table), row), table
-        # a link between a readable row and one of its own space: the hidden end decides
         if who == "reader":
             assert refused(connection, world.insert("lamindb_ulabel"), {
                 "uid": "rlsrlsr1", "name": "x", "space_id": world.space, "created_by_id": 1,
@@ -214,6 +221,10 @@ def test_writes_with_write_access(world: World, who: str) -> None:
     with acting(world, who) as connection:
         for table in PROTECTED:
             row = world.rows[table]
+            if table in GOVERNANCE_OWNED and who != "user1":
+                assert rowcount(connection, f"UPDATE {table} SET id = id") == 0, table
+                assert refused(connection, world.insert(table), row), table
+                continue
             assert rowcount(connection, f"UPDATE {table} SET id = id") == 1, table
             try:
                 with connection.begin_nested():
@@ -226,6 +237,47 @@ def test_writes_with_write_access(world: World, who: str) -> None:
                 referred.append(table)
         assert set(referred) <= set(SPACE_TABLES)  # every link row went and came back
         assert rowcount(connection, "UPDATE lamindb_ulabel SET space_id = 1") == 1  # moved out
+
+
+def test_a_link_needs_the_owning_end_writable(world: World) -> None:
+    """The reader of space S who writes space P: links owned by P's rows only (run links:
+    either end), never one owned by a row of S."""
+    reader, artifact = world.users["reader"], world.rows["lamindb_artifact"]["id"]
+    shared_label = world.rows["lamindb_ulabel"]["id"]
+    inst = lr.connect(world.url, user="alice")
+    try:
+        with inst.session() as alice:
+            own = alice.save(lr.Space(name=f"own {uuid.uuid4().hex[:6]}"))
+            alice.grant("reader_rls", own, "write")
+            label = alice.save(lr.ULabel(name="own label", space=own))
+            transform = alice.save(lr.Transform(key="own.py", space=own))
+            run = alice.save(lr.Run(transform=transform, space=own))
+            own_id, label_id, run_id = own.id, label.id, run.id
+        stamp = {"created_by_id": reader}
+        parents = "lamindb_ulabel_parents"
+        with acting(world, "reader") as connection:
+            allowed = [
+                (parents, {"from_ulabel_id": label_id, "to_ulabel_id": shared_label}),
+                ("lamindb_artifact_input_of_runs", {"artifact_id": artifact, "run_id": run_id}),
+                ("lamindb_runulabel", {"run_id": run_id, "ulabel_id": shared_label, **stamp}),
+            ]
+            denied = [
+                (parents, {"from_ulabel_id": shared_label, "to_ulabel_id": label_id}),
+                ("lamindb_artifactulabel", {"artifact_id": artifact, "ulabel_id": label_id,
+                                            **stamp}),
+            ]
+            for table, row in allowed:
+                assert not refused(connection, world.insert(table), row), table
+            for table, row in denied:
+                assert refused(connection, world.insert(table), row), table
+    finally:
+        inst.close()
+        with world.owner.begin() as connection:
+            for sql in ("DELETE FROM lamindb_run WHERE id = :r",
+                        "DELETE FROM lamindb_transform WHERE space_id = :s",
+                        "DELETE FROM lamindb_ulabel WHERE id = :l",
+                        "DELETE FROM lamindb_space WHERE id = :s"):
+                connection.execute(sa.text(sql), {"r": run_id, "s": own_id, "l": label_id})
 
 
 def test_a_link_needs_both_ends_readable(world: World) -> None:

@@ -16,9 +16,10 @@ PostgreSQL only (on SQLite this revision changes nothing).
   DEFINER with schema-qualified names and ``SET search_path = <schema>, pg_temp``: a
   temporary table named like a registry table cannot stand in for it.
 * Link tables: a row is visible when both ends are; it is inserted, updated or deleted only
-  when both ends are readable and at least one registry end is writable (the database cannot
-  tell from which side a link was added). Ends in ``lamindb_user``/``lamindb_branch`` are
-  readable by everyone and never count as writable.
+  when both ends are readable and the owning end (the first of ``LINK_TABLES``) is writable;
+  for links with a run end (run inputs, run annotations) either end may be the writable one.
+  Ends in ``lamindb_user``/``lamindb_branch`` are readable by everyone; when one owns the link,
+  only user 1 writes it.
 * Governance tables: everyone reads; ``lamindb_user``: a user edits his own name/email (a
   trigger refuses other columns), user 1 manages users, a new handle registers itself;
   ``lamindb_space``: anyone creates his own (user 1 any), its admins edit and delete it;
@@ -51,9 +52,11 @@ SPACE_TABLES = (
     "lamindb_ulabel",
 )
 
-# link table -> its ends, "column=registry" (table lamindb_<registry>); derived from the models
-# at 0004: every table whose foreign keys join registries, without created_by_id, the feature
-# qualifier (feature_id of annotation links) and run tracking (run_id when it is not an end)
+# link table -> its ends, "column=registry" (table lamindb_<registry>), the owning end first;
+# derived from the models at 0004: every table whose foreign keys join registries, without
+# created_by_id, the feature qualifier (feature_id of annotation links) and run tracking
+# (run_id when it is not an end). The owning end is the first foreign key that is not
+# created_by_id, run_id or feature_id, as lamin_registry.access decides it for the ORM.
 LINK_TABLES: dict[str, tuple[str, ...]] = {
     "lamindb_artifact_input_of_runs": ("artifact_id=artifact", "run_id=run"),
     "lamindb_artifactjsonvalue": ("artifact_id=artifact", "jsonvalue_id=jsonvalue"),
@@ -72,7 +75,7 @@ LINK_TABLES: dict[str, tuple[str, ...]] = {
     "lamindb_collectionrecord": ("collection_id=collection", "record_id=record"),
     "lamindb_collectionreference": ("collection_id=collection", "reference_id=reference"),
     "lamindb_collectionulabel": ("collection_id=collection", "ulabel_id=ulabel"),
-    "lamindb_featureproject": ("feature_id=feature", "project_id=project"),
+    "lamindb_featureproject": ("project_id=project", "feature_id=feature"),
     "lamindb_project_parents": ("from_project_id=project", "to_project_id=project"),
     "lamindb_project_predecessors": ("from_project_id=project", "to_project_id=project"),
     "lamindb_project_references": ("project_id=project", "reference_id=reference"),
@@ -91,10 +94,10 @@ LINK_TABLES: dict[str, tuple[str, ...]] = {
     "lamindb_recordulabel": ("record_id=record", "value_id=ulabel"),
     "lamindb_recorduser": ("record_id=record", "value_id=user"),
     "lamindb_referencerecord": ("record_id=record", "reference_id=reference"),
-    "lamindb_runjsonvalue": ("run_id=run", "jsonvalue_id=jsonvalue"),
-    "lamindb_runproject": ("run_id=run", "project_id=project"),
-    "lamindb_runrecord": ("run_id=run", "record_id=record"),
-    "lamindb_runulabel": ("run_id=run", "ulabel_id=ulabel"),
+    "lamindb_runjsonvalue": ("jsonvalue_id=jsonvalue", "run_id=run"),
+    "lamindb_runproject": ("project_id=project", "run_id=run"),
+    "lamindb_runrecord": ("record_id=record", "run_id=run"),
+    "lamindb_runulabel": ("ulabel_id=ulabel", "run_id=run"),
     "lamindb_schemacomponent": ("composite_id=schema", "component_id=schema"),
     "lamindb_schemafeature": ("schema_id=schema", "feature_id=feature"),
     "lamindb_schemaproject": ("schema_id=schema", "project_id=project"),
@@ -204,16 +207,20 @@ def _run(sql: str) -> None:
 
 
 def _link_conditions(table: str) -> tuple[str, str]:
-    """(both ends readable, readable and one end writable) for a link table."""
+    """(every end readable, that and the owning end writable) for a link table."""
+    ends = [end.split("=") for end in LINK_TABLES[table]]
+    either = any(registry == "run" for _, registry in ends)
     readable, writable = [], []
-    for end in LINK_TABLES[table]:
-        column, registry = end.split("=")
+    for position, (column, registry) in enumerate(ends):
         target = f"lamindb_{registry}"
-        if target not in SPACE_TABLES:
-            continue  # users and branches: readable by everyone, never a writable end
+        if target not in SPACE_TABLES:  # users and branches: readable by everyone
+            if position == 0:
+                writable.append(USER_1)  # a governance row owns the link: user 1 only
+            continue
         exists = f"EXISTS (SELECT 1 FROM @S@.{target} e WHERE e.id = {table}.{column}"
         readable.append(exists + ")")
-        writable.append(f"{exists} AND e.space_id = ANY {WRITE_SPACES})")
+        if position == 0 or either:
+            writable.append(f"{exists} AND e.space_id = ANY {WRITE_SPACES})")
     read = " AND ".join(readable)
     return read, f"{read} AND ({' OR '.join(writable)})"
 
