@@ -19,19 +19,25 @@ migrated database. See ``docs/governance.md`` for the threat model.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from .errors import InvalidArgument, NoWriteAccess
+
+if TYPE_CHECKING:
+    from .migrate import Target
 
 IDENTITIES = ("setting", "role")
 
 __all__ = ["IDENTITIES", "grant_application_role", "identity", "set_identity"]
 
 
-def _connection(target: object, *, begin: bool):  # type: ignore[no-untyped-def]
-    from .migrate import _connection as connection
+def _connection(target: Target, *, begin: bool) -> AbstractContextManager[sa.Connection]:
+    from .migrate import _connection as connection  # migrate imports Alembic lazily too
 
-    return connection(target, begin=begin)  # type: ignore[arg-type]
+    return connection(target, begin=begin)
 
 
 def _require_postgresql(connection: sa.Connection, what: str) -> None:
@@ -40,7 +46,7 @@ def _require_postgresql(connection: sa.Connection, what: str) -> None:
                               f"{connection.dialect.name}")
 
 
-def grant_application_role(target: object, role: str) -> None:
+def grant_application_role(target: Target, role: str) -> None:
     """Let the non-owner database role ``role`` use a migrated lamin_registry database.
 
     Run it as the owner after every upgrade (new tables need new grants). ``role`` gets
@@ -83,7 +89,7 @@ def grant_application_role(target: object, role: str) -> None:
             ) from error
 
 
-def identity(target: object) -> str | None:
+def identity(target: Target) -> str | None:
     """The database's identity, ``"setting"`` or ``"role"``; None before ``0004_rls``."""
     with _connection(target, begin=False) as connection:
         _require_postgresql(connection, "rls identity")
@@ -100,7 +106,7 @@ def _identity(connection: sa.Connection) -> str | None:
     return None if value is None else str(value)
 
 
-def set_identity(target: object, identity: str) -> None:
+def set_identity(target: Target, identity: str) -> None:
     """Switch how the policies identify users (the database owner only)."""
     if identity not in IDENTITIES:
         raise InvalidArgument(f"rls_identity must be 'setting' or 'role', got {identity!r}")
