@@ -49,7 +49,7 @@ Target: TypeAlias = str | URL | Engine | Connection
 VERSION_TABLE = "lamin_registry_alembic_version"
 """lamin_registry's own Alembic version table (a host's ``alembic_version`` stays its own)."""
 
-HEAD = "0004_rls"
+HEAD = "0005_visibility_indexes"
 """The newest revision shipped (``tests/test_migrations.py`` checks it against the scripts).
 
 It lets :func:`lamin_registry.connect` see that a database is up to date with plain SQL,
@@ -551,6 +551,10 @@ def check(target: Target) -> None:
             # SQLite cannot reflect expression indexes; _missing_expression_indexes covers them.
             warnings.filterwarnings("ignore", message=".*expression-based index")
             diffs = compare_metadata(context, metadata)
+        from .adopt import is_lamindb_database, structural_differences
+
+        if is_lamindb_database(connection):  # adopted: structure, not names (adopt.py)
+            diffs = structural_differences(diffs)
         problems = [_describe_diff(diff) for diff in diffs]
         problems += _missing_expression_indexes(connection, metadata)
     if problems:
