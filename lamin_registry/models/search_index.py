@@ -36,6 +36,11 @@ def trigram_index_name(table: str, column: str) -> str:
     return f"ix_{table}_{column}_trgm"
 
 
+def fts_table_name(table: str) -> str:
+    """The SQLite FTS5 table that indexes ``table`` (``lamin_registry_search_<model>``)."""
+    return "lamin_registry_search_" + table.removeprefix("lamindb_")
+
+
 def _declare() -> list[sa.Index]:
     indexes: list[sa.Index] = []
     for table_name, columns in SEARCH_COLUMNS.items():
@@ -56,4 +61,4 @@ def _declare() -> list[sa.Index]:
 
 TRIGRAM_INDEXES = _declare()
 
-__all__ = ["SEARCH_COLUMNS", "TRIGRAM_INDEXES", "trigram_index_name"]
+__all__ = ["SEARCH_COLUMNS", "TRIGRAM_INDEXES", "fts_table_name", "trigram_index_name"]

@@ -1,0 +1,167 @@
+"""The search index stays exact whoever writes: bulk saves, edits, deletes, raw SQL.
+
+SQLite keeps an FTS5 trigram table per registry in sync by triggers, except that a large bulk
+save indexes its rows with one statement (``bulk._SearchIndexDeferred``); PostgreSQL indexes
+with GIN ``pg_trgm`` indexes, which the server maintains. Each test compares the index with
+the table after the writes: on SQLite term by term (``fts5vocab``: every trigram of every
+row, and nothing else), on both backends by searching for the names written and removed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import lamin_registry as lr
+from lamin_registry.bulk import _DEFER_MIN
+from lamin_registry.models.search_index import SEARCH_COLUMNS, fts_table_name
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def trigrams(text: str) -> set[str]:
+    folded = text.lower()
+    return {folded[i : i + 3] for i in range(len(folded) - 2)}
+
+
+def assert_index_exact(repo: lr.Repository, model: type) -> None:
+    """SQLite: the FTS5 table holds exactly the trigrams of every row's indexed columns."""
+    if repo.dialect != "sqlite":
+        return
+    table = sa.inspect(model).local_table.name
+    fts = fts_table_name(table)
+    columns = SEARCH_COLUMNS[table]
+    connection = repo.session.connection()
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab_{fts} "
+        f"USING fts5vocab(main, {fts}, instance)"
+    )
+    got = set(connection.exec_driver_sql(f"SELECT doc, col, term FROM temp.vocab_{fts}").all())
+    expected: set[tuple[Any, ...]] = set()
+    rows = connection.exec_driver_sql(f"SELECT id, {', '.join(columns)} FROM {table}").all()
+    for row in rows:
+        for column, text in zip(columns, row[1:], strict=True):
+            if text:
+                expected |= {(row[0], column, gram) for gram in trigrams(text)}
+    assert got == expected
+    connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+
+
+def assert_trigger_present(repo: lr.Repository, model: type) -> None:
+    if repo.dialect != "sqlite":
+        return
+    fts = fts_table_name(sa.inspect(model).local_table.name)
+    names = set(
+        repo.session.connection()
+        .exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .scalars()
+    )
+    assert {f"{fts}_ai", f"{fts}_ad", f"{fts}_au"} <= names
+
+
+def found(repo: lr.Repository, model: type, text: str) -> list[Any]:
+    """Ids of the records whose name or synonym equals ``text`` (score 100)."""
+    result = repo.search(model, text, limit=50)
+    return [record.id for record, score in zip(result, result.scores, strict=True) if score == 100]
+
+
+@pytest.mark.parametrize("count", [3, _DEFER_MIN, 3 * _DEFER_MIN + 7])
+def test_bulk_save_indexes_every_row(repo: lr.Repository, count: int) -> None:
+    t = tag()
+    labels = repo.save([lr.ULabel(name=f"bulkidx {t} {i}") for i in range(count)])
+    assert_trigger_present(repo, lr.ULabel)
+    assert_index_exact(repo, lr.ULabel)
+    for label in (labels[0], labels[count // 2], labels[-1]):
+        assert found(repo, lr.ULabel, label.name) == [label.id]
+
+
+def test_bulk_save_of_features_indexes_name_and_synonyms(repo: lr.Repository) -> None:
+    t = tag()
+    features = repo.save([
+        lr.Feature(name=f"featidx {t} {i}", dtype="int", synonyms=f"alias{t}{i}|other{t}{i}")
+        for i in range(_DEFER_MIN + 5)
+    ])
+    assert_index_exact(repo, lr.Feature)
+    assert found(repo, lr.Feature, f"alias{t}7") == [features[7].id]
+    assert found(repo, lr.Feature, f"other{t}{_DEFER_MIN}") == [features[_DEFER_MIN].id]
+
+
+def test_failed_bulk_save_leaves_index_and_trigger(repo: lr.Repository) -> None:
+    t = tag()
+    first = repo.save(lr.ULabel(name=f"failidx {t} taken"))
+    records = [lr.ULabel(name=f"failidx {t} {i}") for i in range(_DEFER_MIN + 10)]
+    records[-1].uid = first.uid  # a unique violation in the middle of the executemany
+    with pytest.raises(lr.errors.IntegrityError):
+        repo.save(records)
+    assert_trigger_present(repo, lr.ULabel)
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, f"failidx {t} 3") == []
+    later = repo.save(lr.ULabel(name=f"failidx {t} after"))  # the trigger still indexes
+    assert found(repo, lr.ULabel, later.name) == [later.id]
+    assert_index_exact(repo, lr.ULabel)
+
+
+def test_renames_synonyms_and_deletes(repo: lr.Repository) -> None:
+    t = tag()
+    labels = repo.save([lr.ULabel(name=f"editidx {t} {i}") for i in range(_DEFER_MIN + 1)])
+    renamed = labels[5]
+    renamed.name = f"renamedidx {t}"
+    repo.save(renamed)
+    feature = repo.save(lr.Feature(name=f"synidx {t}", dtype="str"))
+    repo.add_synonym(feature, f"first{t}")
+    repo.add_synonym(feature, f"second{t}")
+    repo.remove_synonym(feature, f"first{t}")
+    repo.delete(labels[6], permanent=True)
+    repo.delete(repo.filter(lr.ULabel, name__startswith=f"editidx {t} 1"), permanent=True)
+    repo.delete(labels[2])  # to trash: still indexed, hidden by the branch filter
+    assert_index_exact(repo, lr.ULabel)
+    assert_index_exact(repo, lr.Feature)
+    assert found(repo, lr.ULabel, f"renamedidx {t}") == [renamed.id]
+    assert found(repo, lr.ULabel, f"editidx {t} 5") == []
+    assert found(repo, lr.ULabel, f"editidx {t} 6") == []
+    assert found(repo, lr.ULabel, f"editidx {t} 17") == []
+    assert found(repo, lr.ULabel, f"editidx {t} 20") == [labels[20].id]
+    assert found(repo, lr.Feature, f"second{t}") == [feature.id]
+    assert found(repo, lr.Feature, f"first{t}") == []
+
+
+def test_raw_sql_and_host_session_writes(repo: lr.Repository) -> None:
+    t = tag()
+    session = repo.session
+    session.add(lr.ULabel(name=f"hostidx {t}"))  # a host application's plain ORM write
+    session.flush()
+    connection = session.connection()
+    table = lr.ULabel.__table__
+    connection.execute(
+        table.insert(),
+        [
+            {"uid": f"{t[:3]}{i:05d}", "name": f"rawidx {t} {i}", "created_by_id": 1}
+            for i in range(_DEFER_MIN + 3)
+        ],
+    )
+    connection.execute(
+        table.update().where(table.c.name == f"rawidx {t} 1").values(name=f"rawrenamed {t}")
+    )
+    connection.execute(table.delete().where(table.c.name == f"rawidx {t} 2"))
+    connection.execute(sa.text(
+        "UPDATE lamindb_ulabel SET name = name || ' x' WHERE name = :n"
+    ), {"n": f"rawidx {t} 3"})
+    assert_index_exact(repo, lr.ULabel)
+    host = session.scalars(sa.select(lr.ULabel).where(lr.ULabel.name == f"hostidx {t}")).one()
+    assert found(repo, lr.ULabel, f"hostidx {t}") == [host.id]
+    assert len(found(repo, lr.ULabel, f"rawrenamed {t}")) == 1
+    assert found(repo, lr.ULabel, f"rawidx {t} 1") == []
+    assert found(repo, lr.ULabel, f"rawidx {t} 2") == []
+    assert len(found(repo, lr.ULabel, f"rawidx {t} 3 x")) == 1
+    assert len(found(repo, lr.ULabel, f"rawidx {t} 4")) == 1
+    # a bulk save after foreign writes still indexes exactly its own rows
+    labels = repo.save([lr.ULabel(name=f"afterraw {t} {i}") for i in range(_DEFER_MIN)])
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, labels[-1].name) == [labels[-1].id]
