@@ -684,6 +684,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_downgrade_options(downgrade)
 
     add_alembic_ini_command(command)
+    from .cli_adopt import add_adopt_command
+
+    add_adopt_command(command)
     command(
         "current", cmd_current, "print the schema revision",
         "Print the database's revision id, or None (and a hint on stderr) when it has no "

@@ -332,6 +332,8 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
     # An up-to-date database (every connect but the first): three small queries, no Alembic.
     current = migrations.stored_revision(connection)
     connection.rollback()
+    if current is None and _adopt_lamindb(connection, migrate):
+        current = migrations.HEAD
     if current != migrations.HEAD:
         if migrations.is_newer(current):  # written by a newer lamin_registry
             where = shown_url(connection.engine.url)
@@ -347,13 +349,40 @@ def prepare(connection: sa.Connection, handle: str, migrate: bool) -> None:
                     f"lamin_registry needs {head!r}. Run `lamin-registry upgrade` "
                     "(or lr.migrate.upgrade(url), or connect with migrate=True)."
                 )
-    seeded = is_seeded(connection)
+    from .adopt import is_lamindb_database
+
+    lamindb = is_lamindb_database(connection)  # lamindb seeded its built-in rows: add none
+    seeded = lamindb or is_seeded(connection)
     connection.rollback()  # seed() commits its own transaction
     if not seeded:
         seed(connection, handle)
     if connection.dialect.name == "sqlite" and migrate:  # migrate=False writes no statistics
         seed_sqlite_statistics(connection)
         connection.commit()
+
+
+def _adopt_lamindb(connection: sa.Connection, migrate: bool) -> bool:
+    """A database without lamin_registry's version table that lamindb created: adopt it
+    (``migrate=True``) or say how (``migrate=False``, nothing written). False otherwise."""
+    from . import adopt
+
+    names = adopt.lamindb_migrations(connection)
+    connection.rollback()
+    if names is None:
+        return False
+    where = shown_url(connection.engine.url)
+    adopt.require_supported(connection, where)
+    connection.rollback()
+    if not migrate:
+        raise SchemaOutOfDate(
+            f"The database {where} was created by lamindb and is not adopted yet; "
+            "lr.connect(url) adopts it (additively), or `lamin-registry adopt URL "
+            "[--dry-run]`. connect(migrate=False) changed nothing."
+        )
+    with connection.begin():
+        adopt.apply(connection)
+    logger.info("adopted the lamindb database %s", where)
+    return True
 
 
 def connect(

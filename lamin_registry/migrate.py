@@ -554,7 +554,7 @@ def check(target: Target) -> None:
         from .adopt import is_lamindb_database, structural_differences
 
         if is_lamindb_database(connection):  # adopted: structure, not names (adopt.py)
-            diffs = structural_differences(diffs)
+            diffs = structural_differences(connection, diffs)
         problems = [_describe_diff(diff) for diff in diffs]
         problems += _missing_expression_indexes(connection, metadata)
     if problems:

@@ -158,9 +158,16 @@ def connect_identity(connection: sa.Connection, rls_identity: str) -> None:
     if connection.dialect.name != "postgresql":
         return
     current = _identity(connection)
-    if current == rls_identity:
-        connection.rollback()
+    if current == rls_identity or (current is None and rls_identity == "setting"):
+        connection.rollback()  # None: no policies (an adopted lamindb database, adopt.py)
         return
+    if current is None:
+        connection.rollback()
+        raise InvalidArgument(
+            "Row-level security is off on this adopted lamindb database, so rls_identity="
+            "'role' identifies nobody; opt in first with lr.adopt.enable_rls(url) "
+            "(docs/adopting-lamindb.md), or connect with rls_identity='setting'."
+        )
     if rls_identity == "setting":
         connection.rollback()
         raise InvalidArgument(
