@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import _context, access, hooks, versioning
+from . import _context, access, concurrency, hooks, versioning
 from .bulk import insert_records
 from .dberrors import translated
 from .errors import (
@@ -105,6 +105,9 @@ class Repository:
         if not isinstance(user, str) or not user:
             raise InvalidArgument(f"user must be a handle (str) or a User, got {user!r}")
         found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
+        if found is None:  # lock the handle, then look again: a concurrent session may have won
+            concurrency.lock_names(self.session, User.__tablename__, [user])
+            found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
         if found is None:
             found = User(handle=user)
             with translated(f"registering user {user!r}"), self.session.begin_nested():
@@ -199,6 +202,7 @@ class Repository:
             warnings.filterwarnings(
                 "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
             )
+            concurrency.acquire_write_lock(self.session)  # SQLite: before reading to write
             with translated(action), self.session.begin_nested():
                 yield
 
@@ -496,7 +500,8 @@ class Repository:
         keys = [key_of(record) for record in records]
         names = sorted({key[0] for key in keys if key is not None})
         stored: dict[tuple[Any, ...], Any] = {}
-        if names:
+        if names:  # one row per name under concurrency: lock the names, then look
+            concurrency.lock_names(self.session, sa.inspect(model).local_table.name, names)
             name_column = getattr(model, name_field)
             for chunk in chunks(names):
                 conditions = [name_column.in_(chunk), *self._visibility(model)]

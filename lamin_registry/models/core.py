@@ -35,6 +35,7 @@ class Space(BaseSQLRecord):
     """An access boundary: every SQLRecord lives in one space; space 1 ``all`` is open to all."""
 
     _uid_length: ClassVar[int] = 12
+    _dedupe_on_save: ClassVar[bool] = True  # saving "lab" twice returns the stored space
 
     id: Mapped[int] = mapped_column(SmallIntPK, primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(12), unique=True)
