@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import _context, access, concurrency, hooks, versioning
-from .bulk import insert_records
+from .bulk import insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
     DoesNotExist,
@@ -457,9 +457,7 @@ class Repository:
                     record for record, match in zip(group, stored, strict=True) if match is None
                 ]
                 _check_related(self.session, fresh)
-                for record in fresh:
-                    hooks.stamp(record, self)
-                    access.check_create(self.permissions, record)
+                stamp_and_check(self, model, fresh)  # stamps each, checks once per case
                 if fresh and hasattr(model, "is_latest"):
                     versioning.prepare_new_versions(self, model, fresh)
                 if fresh:
