@@ -50,6 +50,7 @@ R = TypeVar("R", bound=BaseSQLRecord)
 
 MAIN_BRANCH = 1
 LOCKED_BRANCH = 2
+TEMPLATE_BRANCH = 3
 TRASH_BRANCH = -1
 ARCHIVE_BRANCH = 0
 _CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
@@ -82,6 +83,14 @@ class Repository:
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
         self._table_names: set[str] | None = None  # see _has_table
+        # branch codes per instance: lamin_registry's 2 locked / 3 template, or none of them
+        # on an adopted lamindb database, whose user branches are numbered from 2 (adopt.py)
+        from .adopt import is_lamindb_database
+
+        lamindb = is_lamindb_database(session.get_bind())
+        self.lamindb_database = lamindb  # no ON DELETE in the database: see cascade.py
+        self.locked_branch_id: int | None = None if lamindb else LOCKED_BRANCH
+        self.template_branch_id: int | None = None if lamindb else TEMPLATE_BRANCH
         if self.dialect == "sqlite":  # before any savepoint: see hooks.begin_sqlite_transaction
             hooks.begin_sqlite_transaction(session.connection())
         self.user = self._resolve_user(user)
@@ -132,6 +141,7 @@ class Repository:
         if self._permissions is None:
             with self.session.no_autoflush:
                 self._permissions = access.load_permissions(self.session, self.user_id)
+                self._permissions.locked_branch = self.locked_branch_id
         return self._permissions
 
     def using(self, url_or_name: str | sa.URL) -> Repository:
@@ -156,7 +166,7 @@ class Repository:
     @property
     def visible_branch_ids(self) -> list[int]:
         """Branches a default query shows: main, locked, and the current named branch."""
-        ids = [MAIN_BRANCH, LOCKED_BRANCH]
+        ids = [MAIN_BRANCH] if self.locked_branch_id is None else [MAIN_BRANCH, LOCKED_BRANCH]
         if self.current_branch_id not in ids:
             ids.append(self.current_branch_id)
         return ids
@@ -457,7 +467,9 @@ class Repository:
                     record for record, match in zip(group, stored, strict=True) if match is None
                 ]
                 _check_related(self.session, fresh)
-                stamp_and_check(self, model, fresh)  # stamps each, checks once per case
+                for record in fresh:
+                    hooks.stamp(record, self)
+                    access.check_create(self.permissions, record)
                 if fresh and hasattr(model, "is_latest"):
                     versioning.prepare_new_versions(self, model, fresh)
                 if fresh:
@@ -568,6 +580,8 @@ class Repository:
         with self._atomic(f"deleting {_label(target)} failed"):
             self._check_protected(model, [state.identity[0]])  # type: ignore[index]
             versioning.hand_over_latest(self, target, getattr(target, "branch_id", 0))
+            if self._delete_cascading(model, [state.identity[0]]):  # type: ignore[index]
+                self.session.expire(target)  # its collections: loaded again, now empty
             self.session.delete(target)
             self.session.flush()
 
@@ -584,11 +598,31 @@ class Repository:
         with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
             self._check_rows(model, ids, f"deleting {model.__name__} records")
             self._check_protected(model, ids)
+            self._delete_cascading(model, ids)
             for chunk in chunks(ids):
                 self.session.execute(
                     sa.delete(model).where(pk.in_(chunk)), execution_options=hooks.CHECKED
                 )
             self._expire_deleted(model, ids)
+
+    def _delete_cascading(self, model: type, ids: list[Any]) -> bool:
+        """On an adopted lamindb database (no ON DELETE rules in its DDL), delete the rows
+        that cascade from ``model``'s rows ``ids`` as Django would (``cascade.py``); forget
+        them in the session. False when there was nothing to do."""
+        if not self.lamindb_database:
+            return False
+        from .cascade import delete_cascading
+
+        table: Any = sa.inspect(model).local_table
+        deleted = delete_cascading(
+            self.session, table, ids, self._has_table, execution_options=hooks.CHECKED
+        )
+        for obj in list(self.session.identity_map.values()):
+            state = sa.inspect(obj)
+            gone = deleted.get(state.mapper.local_table)
+            if gone and state.identity and state.identity[0] in gone:
+                self.session.expunge(obj)
+        return any(deleted.values())
 
     def _expire_deleted(self, model: type, ids: list[Any]) -> None:
         wanted = set(ids)
@@ -685,7 +719,9 @@ class Repository:
                     access.check_delete(self.permissions, record)
             return
         pk: Any = sa.inspect(model).primary_key[0]
-        locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))
+        locked: Any = model.is_locked.is_(True)
+        if self.locked_branch_id is not None:
+            locked = sa.or_(model.branch_id == self.locked_branch_id, locked)
         archived = model.branch_id == access.ARCHIVE_BRANCH
         for chunk in chunks(ids):
             stmt = sa.select(model.space_id, locked, archived).where(pk.in_(chunk)).distinct()
@@ -707,7 +743,7 @@ class Repository:
         self, feature: Feature | None, value: Any
     ) -> tuple[FeatureValue, bool]:
         """``(record, existed)``: the FeatureValue of ``feature`` with ``value``'s hash."""
-        from .models.features import Feature, FeatureValue, hash_value
+        from .models.features import Feature, FeatureValue, has_hash, hash_lookup, hash_value
 
         feature_id: int | None = None
         if feature is not None:
@@ -720,13 +756,14 @@ class Repository:
         digest = hash_value(value)
 
         def stored() -> list[FeatureValue]:
-            return self._scalars(
+            found = self._scalars(
                 sa.select(FeatureValue).where(
                     FeatureValue.feature_id == feature_id,
-                    FeatureValue.hash == digest,
+                    hash_lookup(FeatureValue.hash, digest),  # lamindb leaves some hashes NULL
                     *self._visibility(FeatureValue, branches=False),
-                )
+                ).order_by(FeatureValue.hash.is_(None), FeatureValue.id)
             )
+            return [row for row in found if has_hash(row.hash, row.value, digest)]
 
         if feature_id is not None:
             found = stored()
@@ -881,7 +918,8 @@ class Repository:
         """Make ``branch`` current for this repository: new records land on it and queries
         see it besides main."""
         target = self._branch(branch)
-        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, LOCKED_BRANCH, 3):
+        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, self.locked_branch_id,
+                         self.template_branch_id):
             raise InvalidArgument(
                 f"Cannot switch to the built-in branch {target.name!r}; use 'main' or a named "
                 "branch"
