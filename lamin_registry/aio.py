@@ -21,6 +21,7 @@ until ``lr.connect_async`` (or another name of this module) is first used.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -536,7 +537,7 @@ class AsyncRepository:
         self,
         model: type[BaseSQLRecord],
         include: str | Sequence[str] | None = None,
-        features: bool = False,
+        features: bool | Sequence[str] = False,
         limit: int | None = 100,
         order_by: str | None = "-id",
     ) -> pd.DataFrame:
@@ -860,7 +861,7 @@ class AsyncQuery(Generic[T]):
     async def to_dataframe(
         self,
         include: str | Sequence[str] | None = None,
-        features: bool = False,
+        features: bool | Sequence[str] = False,
         limit: int | None = 100,
         order_by: str | None = "-id",
     ) -> pd.DataFrame:
@@ -912,3 +913,32 @@ class AsyncQuery(Generic[T]):
     async def standardize(self, values: Any, field: str | None = None, **kwargs: Any) -> Any:
         """Standardize values against this query's records."""
         return await self._run(lambda q: q.standardize(values, field, **kwargs))
+
+
+# -- methods derived from Repository ----------------------------------------------------------
+
+DERIVED = (
+    "add_feature_values",
+    "set_feature_values",
+    "update_feature_values",
+    "remove_feature_values",
+    "get_feature_values",
+    "describe",
+)
+"""Repository methods the async facade takes over as they are: same signature and
+docstring, run in the session's greenlet. A new Repository method joins by adding its name
+(tests/test_async.py checks every public Repository method has an async counterpart)."""
+
+
+def _derived(name: str) -> Any:
+    method = getattr(Repository, name)
+
+    @functools.wraps(method)
+    async def call(self: AsyncRepository, *args: Any, **kwargs: Any) -> Any:
+        return await self.run_sync(lambda repo: getattr(repo, name)(*args, **kwargs))
+
+    return call
+
+
+for _name in DERIVED:
+    setattr(AsyncRepository, _name, _derived(_name))

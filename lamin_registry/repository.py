@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import _context, access, concurrency, hooks, versioning
-from .bulk import insert_records, stamp_and_check
+from . import _context, access, hooks, versioning
+from .bulk import insert_records
 from .dberrors import translated
 from .errors import (
     DoesNotExist,
@@ -50,7 +50,6 @@ R = TypeVar("R", bound=BaseSQLRecord)
 
 MAIN_BRANCH = 1
 LOCKED_BRANCH = 2
-TEMPLATE_BRANCH = 3
 TRASH_BRANCH = -1
 ARCHIVE_BRANCH = 0
 _CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
@@ -83,14 +82,6 @@ class Repository:
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
         self._table_names: set[str] | None = None  # see _has_table
-        # branch codes per instance: lamin_registry's 2 locked / 3 template, or none of them
-        # on an adopted lamindb database, whose user branches are numbered from 2 (adopt.py)
-        from .adopt import is_lamindb_database
-
-        lamindb = is_lamindb_database(session.get_bind())
-        self.lamindb_database = lamindb  # no ON DELETE in the database: see cascade.py
-        self.locked_branch_id: int | None = None if lamindb else LOCKED_BRANCH
-        self.template_branch_id: int | None = None if lamindb else TEMPLATE_BRANCH
         if self.dialect == "sqlite":  # before any savepoint: see hooks.begin_sqlite_transaction
             hooks.begin_sqlite_transaction(session.connection())
         self.user = self._resolve_user(user)
@@ -114,9 +105,6 @@ class Repository:
         if not isinstance(user, str) or not user:
             raise InvalidArgument(f"user must be a handle (str) or a User, got {user!r}")
         found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
-        if found is None:  # lock the handle, then look again: a concurrent session may have won
-            concurrency.lock_names(self.session, User.__tablename__, [user])
-            found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
         if found is None:
             found = User(handle=user)
             with translated(f"registering user {user!r}"), self.session.begin_nested():
@@ -141,7 +129,6 @@ class Repository:
         if self._permissions is None:
             with self.session.no_autoflush:
                 self._permissions = access.load_permissions(self.session, self.user_id)
-                self._permissions.locked_branch = self.locked_branch_id
         return self._permissions
 
     def using(self, url_or_name: str | sa.URL) -> Repository:
@@ -166,7 +153,7 @@ class Repository:
     @property
     def visible_branch_ids(self) -> list[int]:
         """Branches a default query shows: main, locked, and the current named branch."""
-        ids = [MAIN_BRANCH] if self.locked_branch_id is None else [MAIN_BRANCH, LOCKED_BRANCH]
+        ids = [MAIN_BRANCH, LOCKED_BRANCH]
         if self.current_branch_id not in ids:
             ids.append(self.current_branch_id)
         return ids
@@ -212,7 +199,6 @@ class Repository:
             warnings.filterwarnings(
                 "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
             )
-            concurrency.acquire_write_lock(self.session)  # SQLite: before reading to write
             with translated(action), self.session.begin_nested():
                 yield
 
@@ -360,7 +346,7 @@ class Repository:
         self,
         model: type[BaseSQLRecord],
         include: str | Sequence[str] | None = None,
-        features: bool = False,
+        features: bool | Sequence[str] = False,
         limit: int | None = 100,
         order_by: str | None = "-id",
     ) -> pd.DataFrame:
@@ -483,6 +469,15 @@ class Repository:
                 for i in existing:
                     result[i] = self._own(records[i])
                 self.session.flush()
+            pending = [
+                (given, stored)
+                for given, stored in zip(records, result, strict=True)
+                if "_pending_features" in given.__dict__
+            ]
+            if pending:  # Record(..., features={...}): written with the record or not at all
+                from .features.api import apply_pending
+
+                apply_pending(self, pending)
         return result
 
     def _dedupe(self, model: type, records: list[Any]) -> list[Any | None]:
@@ -510,8 +505,7 @@ class Repository:
         keys = [key_of(record) for record in records]
         names = sorted({key[0] for key in keys if key is not None})
         stored: dict[tuple[Any, ...], Any] = {}
-        if names:  # one row per name under concurrency: lock the names, then look
-            concurrency.lock_names(self.session, sa.inspect(model).local_table.name, names)
+        if names:
             name_column = getattr(model, name_field)
             for chunk in chunks(names):
                 conditions = [name_column.in_(chunk), *self._visibility(model)]
@@ -541,6 +535,8 @@ class Repository:
                 logger.info(
                     "returning %s with same %s: %r", model.__name__.lower(), name_field, key[0]
                 )
+                if hasattr(record, "_on_stored_match"):  # a registry's own rule (Feature)
+                    record._on_stored_match(match, self)
                 _apply_changes(record, match)
                 _detach_from_related(record)
             matches.append(match)
@@ -580,8 +576,6 @@ class Repository:
         with self._atomic(f"deleting {_label(target)} failed"):
             self._check_protected(model, [state.identity[0]])  # type: ignore[index]
             versioning.hand_over_latest(self, target, getattr(target, "branch_id", 0))
-            if self._delete_cascading(model, [state.identity[0]]):  # type: ignore[index]
-                self.session.expire(target)  # its collections: loaded again, now empty
             self.session.delete(target)
             self.session.flush()
 
@@ -598,31 +592,11 @@ class Repository:
         with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
             self._check_rows(model, ids, f"deleting {model.__name__} records")
             self._check_protected(model, ids)
-            self._delete_cascading(model, ids)
             for chunk in chunks(ids):
                 self.session.execute(
                     sa.delete(model).where(pk.in_(chunk)), execution_options=hooks.CHECKED
                 )
             self._expire_deleted(model, ids)
-
-    def _delete_cascading(self, model: type, ids: list[Any]) -> bool:
-        """On an adopted lamindb database (no ON DELETE rules in its DDL), delete the rows
-        that cascade from ``model``'s rows ``ids`` as Django would (``cascade.py``); forget
-        them in the session. False when there was nothing to do."""
-        if not self.lamindb_database:
-            return False
-        from .cascade import delete_cascading
-
-        table: Any = sa.inspect(model).local_table
-        deleted = delete_cascading(
-            self.session, table, ids, self._has_table, execution_options=hooks.CHECKED
-        )
-        for obj in list(self.session.identity_map.values()):
-            state = sa.inspect(obj)
-            gone = deleted.get(state.mapper.local_table)
-            if gone and state.identity and state.identity[0] in gone:
-                self.session.expunge(obj)
-        return any(deleted.values())
 
     def _expire_deleted(self, model: type, ids: list[Any]) -> None:
         wanted = set(ids)
@@ -719,9 +693,7 @@ class Repository:
                     access.check_delete(self.permissions, record)
             return
         pk: Any = sa.inspect(model).primary_key[0]
-        locked: Any = model.is_locked.is_(True)
-        if self.locked_branch_id is not None:
-            locked = sa.or_(model.branch_id == self.locked_branch_id, locked)
+        locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))
         archived = model.branch_id == access.ARCHIVE_BRANCH
         for chunk in chunks(ids):
             stmt = sa.select(model.space_id, locked, archived).where(pk.in_(chunk)).distinct()
@@ -743,7 +715,7 @@ class Repository:
         self, feature: Feature | None, value: Any
     ) -> tuple[FeatureValue, bool]:
         """``(record, existed)``: the FeatureValue of ``feature`` with ``value``'s hash."""
-        from .models.features import Feature, FeatureValue, has_hash, hash_lookup, hash_value
+        from .models.features import Feature, FeatureValue, hash_value
 
         feature_id: int | None = None
         if feature is not None:
@@ -756,14 +728,13 @@ class Repository:
         digest = hash_value(value)
 
         def stored() -> list[FeatureValue]:
-            found = self._scalars(
+            return self._scalars(
                 sa.select(FeatureValue).where(
                     FeatureValue.feature_id == feature_id,
-                    hash_lookup(FeatureValue.hash, digest),  # lamindb leaves some hashes NULL
+                    FeatureValue.hash == digest,
                     *self._visibility(FeatureValue, branches=False),
-                ).order_by(FeatureValue.hash.is_(None), FeatureValue.id)
+                )
             )
-            return [row for row in found if has_hash(row.hash, row.value, digest)]
 
         if feature_id is not None:
             found = stored()
@@ -783,6 +754,44 @@ class Repository:
                 "ask an admin of that space for access."
             ) from None
         return record, False
+
+    # -- feature annotation (implemented in lamin_registry.features) ---------------------------
+
+    def add_feature_values(self, target: Any, values: Mapping[Any, Any]) -> None:
+        """Add feature values to a record, a list of records or every record of a query."""
+        from .features.api import annotate
+
+        annotate(self, target, values, "add")
+
+    def set_feature_values(self, target: Any, values: Mapping[Any, Any]) -> None:
+        """Replace all feature annotations of the target's records with ``values``."""
+        from .features.api import annotate
+
+        annotate(self, target, values, "set")
+
+    def update_feature_values(self, target: Any, values: Mapping[Any, Any]) -> None:
+        """Replace the values of the given features (None removes a feature's values)."""
+        from .features.api import annotate
+
+        annotate(self, target, values, "update")
+
+    def remove_feature_values(self, target: Any, feature: Any = None, *, value: Any = None) -> None:
+        """Remove feature values (all of them when ``feature`` is None)."""
+        from .features.api import remove
+
+        remove(self, target, feature, value=value)
+
+    def get_feature_values(self, record: Any, *, objects: bool = False) -> dict[str, Any]:
+        """``{feature name: value}`` of a Record, Run or Artifact."""
+        from .features.api import get_values
+
+        return get_values(self, record, objects=objects)
+
+    def describe(self, record: BaseSQLRecord) -> str:
+        """lamindb's describe tree of ``record`` (general fields, features) as text."""
+        from .features.describe import describe
+
+        return describe(self, record, fields=True)
 
     # -- run tracking ---------------------------------------------------------------------
 
@@ -918,8 +927,7 @@ class Repository:
         """Make ``branch`` current for this repository: new records land on it and queries
         see it besides main."""
         target = self._branch(branch)
-        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, self.locked_branch_id,
-                         self.template_branch_id):
+        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, LOCKED_BRANCH, 3):
             raise InvalidArgument(
                 f"Cannot switch to the built-in branch {target.name!r}; use 'main' or a named "
                 "branch"
@@ -1090,7 +1098,7 @@ class Repository:
         self, model: type, *conditions: Any, **expressions: Any
     ) -> tuple[list[Condition], bool]:
         """Resolve filter arguments without building a query (for curation helpers)."""
-        return build_conditions(model, conditions, expressions, self.dialect)
+        return build_conditions(model, conditions, expressions, self.dialect, repo=self)
 
 
 _REGISTRIES: set[type] = set()  # classes _check_model accepted (checked once: get() loops)

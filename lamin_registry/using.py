@@ -343,57 +343,40 @@ class ReadOnlyRepository(Repository):
             "read-only; connect to it with lr.connect(url) to write there"
         )
 
-    def save(self, records: Any) -> Any:
-        """Refused: read-only."""
-        self._refuse("save")
 
-    def delete(self, target: Any, permanent: bool = False) -> None:
-        """Refused: read-only."""
-        self._refuse("delete")
+WRITES = {
+    "save": "save",
+    "delete": "delete",
+    "restore": "restore",
+    "archive": "archive",
+    "get_or_create_feature_value": "create feature values",
+    "add_feature_values": "annotate records with features",
+    "set_feature_values": "annotate records with features",
+    "update_feature_values": "annotate records with features",
+    "remove_feature_values": "remove feature values",
+    "track": "track a run",
+    "grant": "grant",
+    "revoke": "revoke",
+    "create_branch": "create a branch",
+    "merge_branch": "merge a branch",
+    "add_synonym": "add a synonym",
+    "remove_synonym": "remove a synonym",
+    "set_abbr": "set an abbreviation",
+}
+"""Every Repository method that writes, with what the refusal says (one table, so a new
+write method is refused by adding one line; tests/test_using.py checks it is complete)."""
 
-    def restore(self, target: Any) -> None:
-        """Refused: read-only."""
-        self._refuse("restore")
 
-    def archive(self, target: Any) -> None:
-        """Refused: read-only."""
-        self._refuse("archive")
+def _refusing(action: str) -> Any:
+    def refused(self: ReadOnlyRepository, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse(action)
 
-    def get_or_create_feature_value(self, feature: Any, value: Any) -> Any:
-        """Refused: read-only (it may create a row)."""
-        self._refuse("create feature values")
+    refused.__doc__ = f"Refused: read-only (it would {action})."
+    return refused
 
-    def track(self, transform: Any) -> Any:
-        """Refused: a run is a write."""
-        self._refuse("track a run")
 
-    def grant(self, grantee: Any, space: Any, role: str) -> None:
-        """Refused: read-only."""
-        self._refuse("grant")
-
-    def revoke(self, grantee: Any, space: Any) -> None:
-        """Refused: read-only."""
-        self._refuse("revoke")
-
-    def create_branch(self, name: str, description: str | None = None) -> Any:
-        """Refused: read-only."""
-        self._refuse("create a branch")
-
-    def merge_branch(self, branch: Any) -> Any:
-        """Refused: read-only."""
-        self._refuse("merge a branch")
-
-    def add_synonym(self, record: Any, synonym: Any, force: bool = False) -> None:
-        """Refused: read-only."""
-        self._refuse("add a synonym")
-
-    def remove_synonym(self, record: Any, synonym: Any) -> None:
-        """Refused: read-only."""
-        self._refuse("remove a synonym")
-
-    def set_abbr(self, record: Any, value: str) -> None:
-        """Refused: read-only."""
-        self._refuse("set an abbreviation")
+for _name, _action in WRITES.items():
+    setattr(ReadOnlyRepository, _name, _refusing(_action))
 
 
 def _close_others(session: Session, transaction: Any) -> None:

@@ -251,6 +251,22 @@ def in_values(
     return expression.in_(list(values))  # type: ignore[no-any-return]
 
 
+def in_ids(repo: Repository, expression: Any, ids: Sequence[int]) -> Condition:
+    """``expression IN ids`` with every id in one bound parameter (a JSON array on SQLite,
+    a ``bigint[]`` on PostgreSQL): one statement however many ids, no parameter limit."""
+    if repo.dialect == "sqlite":
+        array = sa.func.json_each(sa.bindparam(None, json.dumps(list(ids)), type_=sa.Text))
+        return expression.in_(  # type: ignore[no-any-return]
+            sa.select(array.table_valued("value").c.value).scalar_subquery()
+        )
+    if repo.dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        param = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.BigInteger))
+        return expression == sa.any_(param)  # type: ignore[no-any-return]
+    return expression.in_(list(ids))  # type: ignore[no-any-return]
+
+
 def split_synonyms(repo: Repository, column: Any) -> Any:
     """A table-valued expression yielding each ``|``-separated item of ``column`` as ``value``."""
     if repo.dialect == "sqlite":

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..features.accessor import HasFeatures
 from .mixins import TracksRun, TracksUpdates
 from .tracking import VersionedRecord
 from .types import JSONType, PortableIndex, fk, partial_index_where
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from .tracking import Run
 
 
-class Artifact(VersionedRecord, TracksRun, TracksUpdates):
+class Artifact(HasFeatures, VersionedRecord, TracksRun, TracksUpdates):
     """A dataset or file, described by its key, hash and annotations."""
 
     _uid_length: ClassVar[int] = 20

@@ -436,6 +436,23 @@ class BaseSQLRecord(DeclarativeBase):
         """``repo.set_abbr(self, value)`` on the active repository."""
         active_repository().set_abbr(self, value)
 
+    def describe(self, return_str: bool = False) -> str | None:
+        """lamindb's describe tree: general fields, then features (Record, Run, Artifact)."""
+        from ..features.describe import describe_record
+
+        text = describe_record(self)
+        if return_str:
+            return text
+        print(text)
+        return None
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from ..features.describe import describe_record
+
+        return f"<pre>{html.escape(describe_record(self))}</pre>"
+
     # -- async sugar (lr.connect_async): delegates to the active async repository -----------
 
     async def asave(self) -> Self:

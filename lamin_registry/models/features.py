@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -21,38 +20,12 @@ if TYPE_CHECKING:
     from .labels import Project
     from .tracking import Run
 
-SIMPLE_DTYPES = frozenset(
-    {
-        "num",
-        "int",
-        "float",
-        "str",
-        "bool",
-        "date",
-        "datetime",
-        "dict",
-        "path",
-        "url",
-        "object",
-        "cat",
-    }
-)
-_COMPOSED_DTYPE = re.compile(r"^(cat|list)\[.+\]$")
+def normalize_dtype(dtype: object, cat_filters: dict[str, Any] | None = None) -> str:
+    """lamindb's serialized dtype string: ``int`` -> ``"int"``, ULabel -> ``"cat[ULabel]"``,
+    a saved type -> ``"cat[ULabel[<uid>]]"`` (see :mod:`lamin_registry.features.dtypes`)."""
+    from ..features.dtypes import serialize
 
-
-def normalize_dtype(dtype: object) -> str:
-    """lamindb's serialized dtype string: ``int`` -> ``"int"``, ULabel -> ``"cat[ULabel]"``."""
-    if isinstance(dtype, type):
-        if issubclass(dtype, BaseSQLRecord):
-            return f"cat[{dtype.__name__}]"
-        if dtype.__name__ in SIMPLE_DTYPES:
-            return dtype.__name__
-    if isinstance(dtype, str) and (dtype in SIMPLE_DTYPES or _COMPOSED_DTYPE.match(dtype)):
-        return dtype
-    raise ValidationError(
-        f"Please pass dtype, one of {sorted(SIMPLE_DTYPES)} or a composed categorical dtype "
-        f"such as 'cat[ULabel]', got {dtype!r}"
-    )
+    return serialize(dtype, cat_filters)
 
 
 def hash_value(value: Any) -> str:
@@ -66,26 +39,13 @@ def hash_value(value: Any) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:22]
 
 
-def hash_lookup(hash_column: Any, digest: str) -> Any:
-    """The condition that finds a stored value of hash ``digest``: its hash, or no hash at
-    all (lamindb's ``JsonValue(feature=..., value=...).save()`` leaves ``hash`` NULL); keep
-    only the rows :func:`has_hash` accepts."""
-    return sa.or_(hash_column == digest, hash_column.is_(None))
-
-
-def has_hash(stored_hash: str | None, stored_value: Any, digest: str) -> bool:
-    """Whether a row found by :func:`hash_lookup` holds the value of hash ``digest``."""
-    if stored_hash is not None:
-        return stored_hash == digest
-    return hash_value(stored_value) == digest
-
-
 class Feature(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
     """A measured dimension with a dtype (``str``, ``float``, ``cat[ULabel]``, ...)."""
 
     _uid_length: ClassVar[int] = 12
     _init_aliases: ClassVar[dict[str, str]] = {"dtype": "_dtype_str"}
     _init_private_fields: ClassVar[frozenset[str]] = frozenset({"_dtype_str"})
+    _init_extra: ClassVar[frozenset[str]] = frozenset({"aux", "cat_filters"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(12), unique=True)
@@ -124,14 +84,96 @@ class Feature(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
         """The serialized dtype (``_dtype_str``)."""
         return self._dtype_str
 
+    @property
+    def dtype_as_str(self) -> str | None:
+        """The serialized dtype, as lamindb names it (filter with ``dtype_as_str=...``)."""
+        return self._dtype_str
+
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
         super()._prepare_kwargs(kwargs)
+        cat_filters = kwargs.pop("cat_filters", None)
         if kwargs.get("_dtype_str") is not None:
-            kwargs["_dtype_str"] = normalize_dtype(kwargs["_dtype_str"])
+            kwargs["_dtype_str"] = normalize_dtype(kwargs["_dtype_str"], cat_filters)
         elif not kwargs.get("is_type"):
             normalize_dtype(None)  # raises the "Please pass dtype" error
         if not kwargs.get("is_type"):
             kwargs.setdefault("nullable", True)
+
+    def _on_stored_match(self, stored: Feature, repo: Any) -> None:
+        """Saving ``Feature(name=n, dtype=d)`` where ``n`` exists with another dtype: refused
+        while values use the stored feature (they were validated against its dtype); else
+        the stored feature takes the new dtype."""
+        new = self.__dict__.get("_dtype_str")
+        if new is None or new == stored._dtype_str:
+            return
+        from ..features.api import feature_in_use
+
+        if feature_in_use(repo, stored.id):
+            raise ValidationError(
+                f"Feature {stored.name!r} exists with dtype {stored._dtype_str!r} and values "
+                f"use it; it cannot become {new!r}. Remove its values first, or create a "
+                "feature with another name."
+            )
+        stored._dtype_str = new
+
+    # -- predicates: ``repo.filter(lr.Record, age > 40)`` --------------------------------------
+
+    __hash__ = BaseSQLRecord.__hash__
+
+    def _predicate(self, op: str, value: Any) -> Any:
+        from ..features.lookups import FeaturePredicate
+
+        return FeaturePredicate(self, op, value)
+
+    def __eq__(self, other: object) -> Any:
+        if isinstance(other, Feature) or not _comparable(self, other):
+            return self is other
+        return self._predicate("exact", other)
+
+    def __ne__(self, other: object) -> Any:
+        if isinstance(other, Feature) or not _comparable(self, other):
+            return self is not other
+        return self._predicate("ne", other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._predicate("gt", other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._predicate("gte", other)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._predicate("lt", other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._predicate("lte", other)
+
+    def is_null(self, value: bool = True) -> Any:
+        """A predicate: hosts without (True) or with (False) a value of this feature."""
+        if not isinstance(value, bool):
+            raise TypeError("Feature.is_null() expects a bool value.")
+        return self._predicate("isnull", value)
+
+    @classmethod
+    def from_dict(
+        cls,
+        dictionary: dict[str, Any],
+        field: Any = None,
+        *,
+        type: Feature | None = None,
+        mute: bool = False,
+    ) -> list[Feature]:
+        """One unsaved Feature per key, its dtype inferred from the value (lamindb §1.8)."""
+        from ..features.dtypes import infer
+
+        if field is not None and getattr(field, "class_", None) is not Feature:
+            raise ValueError("field must be a Feature FieldAttr!")
+        features = []
+        for name, value in dictionary.items():
+            dtype = infer(value).replace("cat ? str", "str")
+            if dtype == "?":
+                raise ValueError(f"dtype is '?' for {name!r}: cannot infer a dtype from {value!r}")
+            features.append(Feature(name=name, dtype=dtype, type=type))
+        return features
 
 
 class FeatureValue(SQLRecord, TracksRun):
@@ -179,6 +221,20 @@ class FeatureValue(SQLRecord, TracksRun):
 
 
 JsonValue = FeatureValue
+
+
+def _comparable(feature: Feature, other: object) -> bool:
+    """Whether ``feature == other`` builds a predicate: plain values, and records of the
+    feature's categorical registries (other records compare as objects)."""
+    if isinstance(other, BaseSQLRecord):
+        from ..features.dtypes import parse
+
+        try:
+            dtype = parse(feature._dtype_str or "")
+        except ValidationError:
+            return False
+        return any(isinstance(other, target.model) for target in dtype.targets)
+    return other is not None
 
 
 class Schema(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import FieldValidationError
+from ..features.accessor import HasFeatures
 from .base import SQLRecord
 from .mixins import CanCurate, HasParents, HasType, TracksRun, TracksUpdates
 from .types import JSONType, fk
@@ -59,7 +60,7 @@ class ULabel(SQLRecord, HasType, HasParents, TracksRun, TracksUpdates, CanCurate
     )
 
 
-class Record(SQLRecord, HasType, HasParents, TracksRun, TracksUpdates, CanCurate):
+class Record(HasFeatures, SQLRecord, HasType, HasParents, TracksRun, TracksUpdates, CanCurate):
     """A typed record with features; a type with a schema is a sheet."""
 
     _uid_length: ClassVar[int] = 16

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import FieldValidationError
+from ..features.accessor import HasFeatures
 from ..uids import base62, decode_base62, encode_base62
 from .base import SQLRecord
 from .mixins import IsVersioned, TracksRun, TracksUpdates
@@ -134,7 +135,7 @@ class Transform(VersionedRecord, TracksRun, TracksUpdates):
             )
 
 
-class Run(SQLRecord, TracksUpdates):
+class Run(HasFeatures, SQLRecord, TracksUpdates):
     """One execution of a transform; records saved inside it carry its ``run_id``."""
 
     _uid_length: ClassVar[int] = 16

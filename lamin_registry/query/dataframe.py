@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, RelationshipProperty, aliased
 from sqlalchemy.sql.util import ClauseAdapter
 
-from .. import visibility
 from ..bulk import gc_paused
 from ..errors import InvalidArgument
 from .limits import check_limit, clamp
@@ -125,71 +124,45 @@ def _include_values(query: Query[Any], path: str, ids: sa.Subquery) -> tuple[dic
     return dict(rows), False
 
 
-def _feature_values(query: Query[Any], ids: sa.Subquery) -> dict[str, dict[Any, Any]]:
-    """``{feature name: {record id: value}}`` for Artifact, Record and Run."""
-    from ..models import Feature, FeatureValue, ULabel, links  # noqa: F401
+def _feature_values(
+    query: Query[Any], ids: sa.Subquery, names: Sequence[str] | None
+) -> dict[str, dict[Any, Any]]:
+    """``{feature name: {record id: value}}`` for Artifact, Record and Run, in feature id
+    order (lamindb's column order); ``names`` restricts the features (ambiguity is an error).
 
-    model = query.model
-    tables = sa.inspect(model).local_table.metadata.tables
-    name = model.__name__.lower()
-    columns: dict[str, dict[Any, Any]] = defaultdict(dict)
-    # (statement, its record id column): the statements get the repository's visibility
-    # (features, values, labels), then the already visible ids of the query
-    statements: list[tuple[sa.Select[Any], Any]] = []
-    if name == "record":
-        recordjson = tables["lamindb_recordjson"]
-        statements.append(
-            (
-                sa.select(recordjson.c.record_id, Feature.name, recordjson.c.value).join(
-                    Feature, Feature.id == recordjson.c.feature_id
-                ),
-                recordjson.c.record_id,
+    One statement per value table (:func:`lamin_registry.features.reading.read`), with the
+    visibility of features, values and labels applied.
+    """
+    from ..features.reading import read
+    from ..features.tables import host_name, host_tables
+    from ..models.features import Feature
+
+    feature_ids: list[int] | None = None
+    if names is not None:
+        found = query.repo.filter(Feature, name__in=list(names)).all()
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for feature in found:
+            by_name[feature.name].append(feature.id)
+        ambiguous = {name: sorted(ids) for name, ids in by_name.items() if len(ids) > 1}
+        if ambiguous:
+            raise InvalidArgument(
+                f"Ambiguous feature names passed in `features`: {ambiguous}. Pass "
+                "disambiguated feature names or avoid duplicate feature names."
             )
-        )
-        value_links = tables["lamindb_recordulabel"]
-        statements.append(
-            (
-                sa.select(value_links.c.record_id, Feature.name, ULabel.name)
-                .join(Feature, Feature.id == value_links.c.feature_id)
-                .join(ULabel, ULabel.id == value_links.c.value_id),
-                value_links.c.record_id,
-            )
-        )
-    else:
-        link = tables[f"lamindb_{name}jsonvalue"]
-        statements.append(
-            (
-                sa.select(link.c[f"{name}_id"], Feature.name, FeatureValue.value)
-                .join(FeatureValue, FeatureValue.id == link.c.jsonvalue_id)
-                .join(Feature, Feature.id == FeatureValue.feature_id),
-                link.c[f"{name}_id"],
-            )
-        )
-        if name == "artifact":
-            label_link = tables["lamindb_artifactulabel"]
-            statements.append(
-                (
-                    sa.select(label_link.c.artifact_id, Feature.name, ULabel.name)
-                    .join(Feature, Feature.id == label_link.c.feature_id)
-                    .join(ULabel, ULabel.id == label_link.c.ulabel_id),
-                    label_link.c.artifact_id,
-                )
-            )
-    # the first statement yields one JSON value per feature; the others yield label sets
-    multi: dict[str, dict[Any, set[Any]]] = defaultdict(lambda: defaultdict(set))
-    for i, (stmt, record_id_column) in enumerate(statements):
-        stmt = visibility.restrict(stmt, query.repo).where(
-            record_id_column.in_(sa.select(ids.c.id))
-        )
-        rows: Sequence[Any] = query.repo._execute(stmt).all()
-        for record_id, feature_name, value in rows:
-            if i == 0:
-                columns[feature_name][record_id] = value
-            else:
-                multi[feature_name][record_id].add(value)
-    for feature_name, per_record in multi.items():
-        for record_id, values in per_record.items():
-            columns[feature_name][record_id] = values
+        missing = sorted(set(names) - set(by_name))
+        if missing:
+            raise InvalidArgument(f"Unknown feature names in `features`: {missing}")
+        feature_ids = [ids[0] for ids in by_name.values()]
+    host = host_name(query.model)
+    values = read(query.repo, host_tables(host), sa.select(ids.c.id), feature_ids)
+    columns: dict[str, dict[Any, Any]] = {}
+    for feature_id in sorted(values.features):
+        name = values.features[feature_id].name
+        columns[name] = {
+            host_id: values.shaped(host, feature_id, stored[feature_id])
+            for host_id, stored in values.by_host.items()
+            if feature_id in stored
+        }
     return columns
 
 
@@ -209,11 +182,19 @@ def include_paths(include: Any) -> list[str]:
     )
 
 
+def _feature_names(features: Any) -> list[str]:
+    if isinstance(features, str):
+        return [features]
+    if not isinstance(features, Sequence) or not all(isinstance(f, str) for f in features):
+        raise InvalidArgument(f"features= takes True or a list of feature names, got {features!r}")
+    return list(features)
+
+
 def query_to_dataframe(
     query: Query[Any],
     *,
     include: str | Sequence[str] | None = None,
-    features: bool = False,
+    features: bool | Sequence[str] = False,
     limit: int | None = _DEFAULT_LIMIT,
     order_by: str | None = "-id",
 ) -> pd.DataFrame:
@@ -241,7 +222,7 @@ def query_to_dataframe(
         _resolve_path(model, path)  # unknown paths fail before any query runs
 
     names = base_columns(model, privates=privates)
-    if paths:
+    if paths or features:
         names = names[:3]
     if not query.is_ordered and order_by:
         query = query.order_by(order_by)
@@ -274,7 +255,8 @@ def query_to_dataframe(
                 else:
                     data[path] = [values.get(record_id) for record_id in record_ids]
             if features:
-                for feature_name, feature_values in _feature_values(query, ids).items():
+                wanted = None if features is True else _feature_names(features)
+                for feature_name, feature_values in _feature_values(query, ids, wanted).items():
                     data[feature_name] = [feature_values.get(i) for i in record_ids]
         frame = pd.DataFrame(data)
     return frame.set_index("id")

@@ -41,7 +41,11 @@ from ..errors import InvalidArgument
 Condition = ColumnElement[bool]
 
 # Keyword renames lamindb applies before resolving a field.
-FIELD_ALIASES: dict[str, str] = {"version": "version_tag", "dtype": "_dtype_str"}
+FIELD_ALIASES: dict[str, str] = {
+    "version": "version_tag",
+    "dtype": "_dtype_str",
+    "dtype_as_str": "_dtype_str",
+}
 STATUS_FIELD = "status"
 PRIVATE_QUERYABLE = frozenset({"_dtype_str", "_status_code"})
 
@@ -349,18 +353,36 @@ def resolve(model: type, key: str, value: Any, dialect: str) -> Condition:
     return condition
 
 
+FeatureLookup = Callable[[list[str], str, Any], Condition]
+"""Resolves a keyword whose first part is not a field (a feature name, on feature hosts)."""
+
+
+def _is_field(model: type, name: str) -> bool:
+    mapper: Mapper[Any] = sa.inspect(model)
+    return name in mapper.attrs or name in FIELD_ALIASES or (
+        name == STATUS_FIELD and "_status_code" in mapper.attrs
+    )
+
+
 def resolve_all(
-    model: type, items: Iterable[tuple[str, Any]], dialect: str
+    model: type,
+    items: Iterable[tuple[str, Any]],
+    dialect: str,
+    features: FeatureLookup | None = None,
 ) -> list[Condition]:
     """Several ``key=value`` expressions (AND-ed by the caller) as SQLAlchemy conditions.
 
     Expressions that continue through the same relationship (``ulabels__name=..., ulabels__
     description=...``) become one ``EXISTS`` subquery: they must hold for the same record.
+    ``features`` resolves keys that name no field (feature names on Record, Run, Artifact).
     """
     conditions: list[Condition] = []
     through: dict[str, list[tuple[str, Any]]] = {}
     for key, value in items:
         parts, lookup = split_key(key)
+        if features is not None and parts[0] and not _is_field(model, parts[0]):
+            conditions.append(features(parts, lookup, value))
+            continue
         name, prop = field_property(model, parts[0])
         if isinstance(prop, RelationshipProperty) and len(parts) > 1:
             rest = "__".join([*parts[1:], lookup])

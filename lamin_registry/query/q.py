@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import InvalidArgument
-from .lookups import Condition, mentions_branch, negate, resolve_all
+from .lookups import Condition, FeatureLookup, mentions_branch, negate, resolve_all
 
 
 class Q:
@@ -83,20 +83,22 @@ class Q:
         """True if any lookup in the tree names ``branch``/``branch_id``."""
         return any(mentions_branch(key) for key in self.keys())
 
-    def resolve_or_none(self, model: type, dialect: str) -> Condition | None:
+    def resolve_or_none(
+        self, model: type, dialect: str, features: FeatureLookup | None = None
+    ) -> Condition | None:
         """This tree as a SQLAlchemy condition on ``model``; None when it is empty."""
         parts: list[Condition] = []
         items = [child for child in self.children if not isinstance(child, Q)]
         for child in self.children:
             if isinstance(child, Q):
-                condition = child.resolve_or_none(model, dialect)
+                condition = child.resolve_or_none(model, dialect, features)
                 if condition is not None:
                     parts.append(condition)
         if items:
             if self.connector == "AND":
-                parts.extend(resolve_all(model, items, dialect))
+                parts.extend(resolve_all(model, items, dialect, features))
             else:  # only a combined Q has this connector, and it holds Q children only
-                parts.extend(resolve_all(model, [item], dialect)[0] for item in items)
+                parts.extend(resolve_all(model, [item], dialect, features)[0] for item in items)
         if not parts:
             return None
         combined = parts[0] if len(parts) == 1 else (
@@ -104,7 +106,9 @@ class Q:
         )
         return negate(combined) if self.negated else combined
 
-    def resolve(self, model: type, dialect: str) -> Condition:
+    def resolve(
+        self, model: type, dialect: str, features: FeatureLookup | None = None
+    ) -> Condition:
         """This tree as a SQLAlchemy condition on ``model`` (``true`` when empty)."""
-        condition = self.resolve_or_none(model, dialect)
+        condition = self.resolve_or_none(model, dialect, features)
         return sa.true() if condition is None else condition

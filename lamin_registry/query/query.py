@@ -13,6 +13,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import DoesNotExist, InvalidArgument, MultipleResultsFound
+from ..features.lookups import FeaturePredicate
 from .limits import check_limit
 from .lookups import (
     BRANCH_KEYS,
@@ -83,12 +84,21 @@ def _build(
     dialect: str,
     *,
     id_keys_show_all: bool,
+    repo: Repository | None = None,
 ) -> _Built:
+    features = _feature_lookup(repo, model)
     built = _Built()
     for condition in conditions:
-        if isinstance(condition, Q):
+        if isinstance(condition, FeaturePredicate):
+            if features is None:
+                raise InvalidArgument(
+                    "Feature predicates are only supported for Artifact, Run, and Record, "
+                    f"not {model.__name__}."
+                )
+            built.conditions.append(condition.condition(features))
+        elif isinstance(condition, Q):
             built.all_branches |= condition.mentions_branch()
-            resolved = condition.resolve_or_none(model, dialect)
+            resolved = condition.resolve_or_none(model, dialect, features)
             if resolved is not None:
                 built.conditions.append(resolved)
                 built.fragile |= _uses_regex(resolved)
@@ -112,14 +122,32 @@ def _build(
         elif id_keys_show_all and key in ID_KEYS:
             built.all_branches = True
         items.append((key, value))
-    resolved_items = resolve_all(model, items, dialect)
+    resolved_items = resolve_all(model, items, dialect, features)
     built.conditions.extend(resolved_items)
     built.fragile |= any(_uses_regex(condition) for condition in resolved_items)
     return built
 
 
+def _feature_lookup(repo: Repository | None, model: type) -> Any:
+    """The feature resolver of a host registry's queries (None elsewhere, or without repo)."""
+    if repo is None or model.__name__ not in ("Record", "Run", "Artifact"):
+        return None
+    from ..features.lookups import FeatureResolver
+    from ..features.tables import host_name
+
+    try:
+        host_name(model)
+    except InvalidArgument:
+        return None
+    return FeatureResolver(repo, model)
+
+
 def build_conditions(
-    model: type, conditions: Sequence[Any], expressions: dict[str, Any], dialect: str
+    model: type,
+    conditions: Sequence[Any],
+    expressions: dict[str, Any],
+    dialect: str,
+    repo: Repository | None = None,
 ) -> tuple[list[Condition], bool]:
     """Resolve positional conditions and keyword lookups; report whether they show all branches.
 
@@ -128,7 +156,7 @@ def build_conditions(
     keyword is exactly ``id``, ``uid``, ``hash``, ``id__in``, ``uid__in`` or ``hash__in``.
     ``branch=None``/``branch_id=None`` is dropped: every branch, trash included.
     """
-    built = _build(model, conditions, expressions, dialect, id_keys_show_all=True)
+    built = _build(model, conditions, expressions, dialect, id_keys_show_all=True, repo=repo)
     return built.conditions, built.all_branches
 
 
@@ -177,7 +205,12 @@ class Query(Generic[T]):
     def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
         """Add conditions (AND); ``lr.Q``, SQLAlchemy expressions or Django-style lookups."""
         built = _build(
-            self.model, conditions, expressions, self.repo.dialect, id_keys_show_all=True
+            self.model,
+            conditions,
+            expressions,
+            self.repo.dialect,
+            id_keys_show_all=True,
+            repo=self.repo,
         )
         return self._clone(
             conditions=[*self._conditions, *built.conditions],
@@ -192,7 +225,12 @@ class Query(Generic[T]):
         ``exclude(description="x")`` keeps records whose description is NULL.
         """
         built = _build(
-            self.model, conditions, expressions, self.repo.dialect, id_keys_show_all=False
+            self.model,
+            conditions,
+            expressions,
+            self.repo.dialect,
+            id_keys_show_all=False,
+            repo=self.repo,
         )
         branch_filtered = self._branch_filtered and not built.all_branches
         if not built.conditions:
@@ -375,7 +413,7 @@ class Query(Generic[T]):
     def to_dataframe(
         self,
         include: str | Sequence[str] | None = None,
-        features: bool = False,
+        features: bool | Sequence[str] = False,
         limit: int | None = 100,
         order_by: str | None = "-id",
     ) -> pd.DataFrame:

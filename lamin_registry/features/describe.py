@@ -1,0 +1,165 @@
+"""``describe()``: lamindb's text tree of a record -- general fields, then its features.
+
+```
+Record: r1
+├── uid: t1qxDE7sdpRJlNXJ  type: Sample
+│   is_type: False         schema:
+│   branch: main           space: all
+│   created_at: 2026-12-07 00:48:08 UTC
+│   created_by: alice
+└── Features
+    └── lab                 ULabel                   L1
+        age                 int                      41
+```
+Plain text (no ANSI codes), so it reads the same in a terminal, a log and a notebook
+(``_repr_html_`` wraps it in ``<pre>``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .dtypes import Dtype, parse
+from .reading import read
+from .tables import HOSTS, host_tables
+
+if TYPE_CHECKING:
+    from ..repository import Repository
+
+_FIELDS = (
+    "uid",
+    "key",
+    "version",
+    "run",
+    "transform",
+    "type",
+    "is_type",
+    "schema",
+    "dtype",
+    "status",
+    "reference",
+    "branch",
+    "space",
+    "created_at",
+    "created_by",
+)
+
+
+def _title(record: Any) -> str:
+    state = record.__dict__
+    name = state.get("name") or state.get("key") or state.get("handle")
+    if name:
+        return str(name)
+    uid = state.get("uid")
+    return str(uid)[:7] if uid else repr(record)
+
+
+def _shown(record: Any, name: str) -> str | None:
+    """The text of field ``name`` (None when the registry has no such field)."""
+    mapper: Any = sa.inspect(type(record))
+    if name == "dtype" and "_dtype_str" in mapper.attrs:
+        return str(record._dtype_str or "")
+    if name == "status" and "_status_code" in mapper.attrs:
+        return str(getattr(record, "status", ""))
+    if name not in mapper.attrs:
+        return None
+    value = getattr(record, name)
+    if value is None:
+        return ""
+    if name == "created_at":
+        return str(value.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    if name in mapper.relationships:
+        return _title(value)
+    return str(value)
+
+
+def _field_lines(record: Any) -> list[str]:
+    pairs = [f"{name}: {text}" for name in _FIELDS if (text := _shown(record, name)) is not None]
+    width = max((len(pair) for pair in pairs[0::2]), default=0) + 2
+    lines = []
+    for i in range(0, len(pairs), 2):
+        left = pairs[i]
+        right = pairs[i + 1] if i + 1 < len(pairs) else ""
+        lines.append(f"{left.ljust(width)}{right}".rstrip())
+    return lines
+
+
+def _feature_lines(repo: Repository | None, record: Any) -> list[str]:
+    host = type(record).__name__
+    identity = sa.inspect(record).identity
+    if repo is None or host not in HOSTS or identity is None:
+        return []
+    values = read(repo, host_tables(host), [identity[0]])
+    stored = values.by_host.get(identity[0], {})
+    order = sorted(
+        stored, key=lambda fid: (not values.dtype(fid).is_cat, values.features[fid].name)
+    )
+    lines = []
+    for feature_id in order:
+        feature = values.features[feature_id]
+        dtype = parse(feature._dtype_str or "")
+        shown = values.shaped(host, feature_id, stored[feature_id])
+        if isinstance(shown, set):
+            shown = ", ".join(sorted(map(str, shown)))
+        label = _dtype_label(display_dtype(repo, dtype))
+        lines.append(f"{feature.name:<30}{label:<35}{shown}".rstrip())
+    return lines
+
+
+def display_dtype(repo: Repository, dtype: Dtype) -> str:
+    """The dtype with type names instead of uids: ``cat[Record[Species]]``."""
+    text = dtype.text
+    for target in dtype.targets:
+        if target.type_uid is None:
+            continue
+        found = repo.filter(target.model, uid=target.type_uid).first()
+        if found is not None:
+            text = text.replace(target.type_uid, str(found.name))
+    return text
+
+
+def _dtype_label(text: str) -> str:
+    """``cat[ULabel]`` -> ``ULabel``; ``list[cat[ULabel]]`` -> ``list[ULabel]``."""
+    if text.startswith("cat[") and text.endswith("]"):
+        return text[4:-1]
+    if text.startswith("list[cat[") and text.endswith("]]"):
+        return f"list[{text[9:-2]}]"
+    return text
+
+
+def describe(repo: Repository | None, record: Any, *, fields: bool = True) -> str:
+    """The describe tree of ``record`` (``fields=False``: header and features only)."""
+    header = f"{type(record).__name__}: {_title(record)}"
+    features = _feature_lines(repo, record)
+    sections: list[tuple[str, list[str]]] = []
+    if fields:
+        sections.append(("", _field_lines(record)))
+    if features:
+        sections.append(("Features", features))
+    lines = [header]
+    for index, (title, body) in enumerate(sections):
+        last = index == len(sections) - 1
+        branch, rail = ("└── ", "    ") if last else ("├── ", "│   ")
+        if title:
+            lines.append(f"{branch}{title}")
+            for j, line in enumerate(body):
+                lines.append(f"{rail}{'└── ' if j == 0 else '    '}{line}")
+        else:
+            for j, line in enumerate(body):
+                lines.append(f"{branch if j == 0 else rail}{line}")
+    return "\n".join(lines)
+
+
+def describe_record(record: Any) -> str:
+    """:func:`describe` through the record's repository (fields only outside a session)."""
+    from .._context import current_repository
+    from ..hooks import REPOSITORY_KEY
+
+    session = sa.inspect(record).session
+    repo = session.info.get(REPOSITORY_KEY) if session is not None else None
+    repo = repo or current_repository()
+    if repo is None:
+        return describe(None, record, fields=True)
+    return describe(repo, record, fields=True)
