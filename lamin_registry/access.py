@@ -49,6 +49,9 @@ class Permissions:
     admin_everywhere: bool
     levels: dict[int, int] = field(default_factory=dict)
     space_names: dict[int, str] = field(default_factory=dict)
+    # the branch whose rows are locked: 2 on lamin_registry's databases, None on an adopted
+    # lamindb database (its branch 2 is a user branch; only is_locked locks a row there)
+    locked_branch: int | None = 2
 
     def level(self, space_id: int) -> int:
         if self.admin_everywhere:
@@ -123,8 +126,8 @@ def _committed(record: Any, key: str) -> Any:
     return getattr(record, key)
 
 
-def _is_locked(branch_id: Any, is_locked: Any) -> bool:
-    return branch_id == LOCKED_BRANCH or bool(is_locked)
+def _is_locked(branch_id: Any, is_locked: Any, locked_branch: int | None = 2) -> bool:
+    return (locked_branch is not None and branch_id == locked_branch) or bool(is_locked)
 
 
 NEW_SPACE = 0
@@ -298,7 +301,10 @@ def require_editable(permissions: Permissions, record: Any, what: str) -> None:
             f"{_label(record)} is archived and read-only; restore it first (repo.restore(record))."
         )
     permissions.require(old_space, WRITE, what)
-    if _is_locked(_committed(record, "branch_id"), _committed(record, "is_locked")) and (
+    if _is_locked(
+        _committed(record, "branch_id"), _committed(record, "is_locked"),
+        permissions.locked_branch,
+    ) and (
         permissions.level(old_space) < ADMIN
     ):
         raise NoWriteAccess(f"{_label(record)}: {LOCKED_MESSAGE}")
@@ -318,7 +324,10 @@ def check_create(permissions: Permissions, record: Any) -> None:
     label = f"creating {type(record).__name__}"
     if space_id != NEW_SPACE:
         permissions.require(space_id, WRITE, label)
-        if _is_locked(record.__dict__.get("branch_id"), record.__dict__.get("is_locked")):
+        if _is_locked(
+            record.__dict__.get("branch_id"), record.__dict__.get("is_locked"),
+            permissions.locked_branch,
+        ):
             permissions.require(space_id, ADMIN, f"{label} locked")
     _, links = _changes(record)
     _check_links(permissions, record, links)
@@ -349,8 +358,9 @@ def check_update(permissions: Permissions, record: Any) -> None:
     new_space = _space(record)
     if new_space not in (old_space, NEW_SPACE):
         permissions.require(new_space, WRITE, f"moving {label} into this space")
-    was_locked = _is_locked(old_branch, _committed(record, "is_locked"))
-    locking = was_locked or _is_locked(record.branch_id, record.is_locked)
+    locked_branch = permissions.locked_branch
+    was_locked = _is_locked(old_branch, _committed(record, "is_locked"), locked_branch)
+    locking = was_locked or _is_locked(record.branch_id, record.is_locked, locked_branch)
     if locking and permissions.level(old_space) < ADMIN:
         raise NoWriteAccess(f"{label}: {LOCKED_MESSAGE}")
 

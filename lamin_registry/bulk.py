@@ -148,6 +148,32 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def stamp_and_check(repo: Repository, model: type, records: list[Any]) -> None:
+    """``hooks.stamp`` and ``access.check_create`` for new records of ``model``.
+
+    Every record is stamped; the access check, which inspects each record's attribute
+    history (about 0.3 ms a record), runs once per distinct (space, branch, lock) for records
+    that set no relationship or collection (their verdict depends on nothing else), and for
+    every record that does.
+    """
+    from . import access, hooks
+
+    permissions = repo.permissions
+    plan = _plan(model)
+    related = plan.relationship_keys | plan.collection_keys
+    shortcut = bool(records) and not access.is_governance(records[0])
+    checked: set[tuple[Any, ...]] = set()
+    for record in records:
+        hooks.stamp(record, repo)
+        state = record.__dict__
+        if shortcut and type(record) is model and related.isdisjoint(state):
+            key = (state.get("space_id"), state.get("branch_id"), state.get("is_locked"))
+            if key in checked:
+                continue
+            checked.add(key)
+        access.check_create(permissions, record)
+
+
 def insert_records(repo: Repository, model: type, records: list[Any]) -> None:
     """Insert new ``records`` of ``model``; afterwards they are persistent in the session.
 

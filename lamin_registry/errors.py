@@ -52,11 +52,30 @@ class DatabaseLocked(LaminRegistryError, TimeoutError):
     """SQLite: another session or process held the write lock longer than the busy timeout."""
 
 
+class ConcurrentWrite(LaminRegistryError, RuntimeError):
+    """Another session wrote at the same time and this transaction cannot go on: retryable.
+
+    SQLite: a session that read first and then wrote (without ``repo.save``/``delete``/...,
+    which take the write lock before reading) found the database changed or locked by another
+    writer. PostgreSQL: a deadlock or serialization failure. Nothing of the session was
+    written. Recipe: leave the ``with inst.session()`` block (it rolls back) and run it again::
+
+        for attempt in range(5):
+            try:
+                with inst.session() as repo:
+                    ...
+                break
+            except lr.errors.ConcurrentWrite:
+                time.sleep(0.05 * 2**attempt)
+    """
+
+
 class StorageFull(LaminRegistryError, OSError):
     """SQLite: the disk, or the database's size limit, has no room for a write."""
 
 
 __all__ = [
+    "ConcurrentWrite",
     "DatabaseLocked",
     "DoesNotExist",
     "FieldValidationError",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import concurrency
 from .dberrors import translated
 from .diagnostics import (
     mask_passwords,
@@ -82,11 +83,10 @@ def configure_sqlite_engine(
     """Foreign keys on, WAL, a busy timeout, and working SAVEPOINTs for a SQLite engine.
 
     pysqlite's own transaction handling breaks SAVEPOINT (and so atomic bulk saves); the
-    documented SQLAlchemy recipe hands BEGIN to SQLAlchemy. Transactions start with
-    ``BEGIN IMMEDIATE``: a transaction that reads first and writes later could otherwise fail
-    at once with "database is locked" when another process committed in between (WAL
-    cannot upgrade a stale read snapshot), which the busy timeout does not cover. Other
-    processes keep reading while one writes.
+    documented SQLAlchemy recipe hands BEGIN to SQLAlchemy. Sessions of ``Instance.session()``
+    begin deferred (reads take no lock) and take the write lock at their first write entry
+    point; every other transaction (migrations, seeding, a host's sessions) starts with
+    ``BEGIN IMMEDIATE``. See :mod:`lamin_registry.concurrency` and ``docs/concurrency.md``.
 
     ``read_only=True`` (``using()``): ``query_only``, a plain ``BEGIN`` that takes no write
     lock, and no journal-mode switch (that would be a write). ``wal=False``
@@ -111,11 +111,11 @@ def configure_sqlite_engine(
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
-
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(concurrency.begin_statement(connection, read_only))
+
+    concurrency.install(engine)  # before the handler below: write conflicts come first
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: sa.engine.ExceptionContext) -> None:
@@ -124,9 +124,9 @@ def configure_sqlite_engine(
             raise DatabaseLocked(
                 f"The SQLite database {engine.url.database!r} is locked: another session or "
                 f"process held its write lock for more than {busy_timeout:g} s. A "
-                "lamin_registry session holds that lock from its first statement until it "
-                "ends, so close the other session (a `with inst.session()` block open in this "
-                "thread counts too) or try again later."
+                "lamin_registry session holds that lock from its first write until it "
+                "ends, so close the other session (a `with inst.session()` block that wrote, "
+                "open in this thread, counts too) or try again later."
             ) from context.sqlalchemy_exception
 
 
@@ -160,6 +160,8 @@ def create_engine(
     if backend == "sqlite":
         configure_sqlite_engine(engine, busy_timeout=busy_timeout, wal=wal)
         translate_sqlite_errors(engine)
+    else:
+        concurrency.install(engine)  # deadlocks and serialization failures: ConcurrentWrite
     return engine
 
 
@@ -240,7 +242,9 @@ class Instance:
     def __init__(self, engine: sa.Engine, user: str) -> None:
         self.engine = engine
         self.user = user
-        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        # SQLite: sessions begin deferred and lock at their first write (concurrency.py)
+        sessions_engine = engine.execution_options(**{concurrency.DEFERRED_OPTION: True})
+        self._sessions = sessionmaker(bind=sessions_engine, expire_on_commit=False)
         self._using: dict[str, Any] = {}  # URL -> read-only Instance (lamin_registry.using)
 
     @property

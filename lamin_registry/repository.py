@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import _context, access, hooks, versioning
-from .bulk import insert_records
+from . import _context, access, concurrency, hooks, versioning
+from .bulk import insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
     DoesNotExist,
@@ -50,6 +50,7 @@ R = TypeVar("R", bound=BaseSQLRecord)
 
 MAIN_BRANCH = 1
 LOCKED_BRANCH = 2
+TEMPLATE_BRANCH = 3
 TRASH_BRANCH = -1
 ARCHIVE_BRANCH = 0
 _CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
@@ -82,6 +83,14 @@ class Repository:
         self._permissions: access.Permissions | None = None
         self._tokens: list[Token[Repository | None]] = []
         self._table_names: set[str] | None = None  # see _has_table
+        # branch codes per instance: lamin_registry's 2 locked / 3 template, or none of them
+        # on an adopted lamindb database, whose user branches are numbered from 2 (adopt.py)
+        from .adopt import is_lamindb_database
+
+        lamindb = is_lamindb_database(session.get_bind())
+        self.lamindb_database = lamindb  # no ON DELETE in the database: see cascade.py
+        self.locked_branch_id: int | None = None if lamindb else LOCKED_BRANCH
+        self.template_branch_id: int | None = None if lamindb else TEMPLATE_BRANCH
         if self.dialect == "sqlite":  # before any savepoint: see hooks.begin_sqlite_transaction
             hooks.begin_sqlite_transaction(session.connection())
         self.user = self._resolve_user(user)
@@ -105,6 +114,9 @@ class Repository:
         if not isinstance(user, str) or not user:
             raise InvalidArgument(f"user must be a handle (str) or a User, got {user!r}")
         found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
+        if found is None:  # lock the handle, then look again: a concurrent session may have won
+            concurrency.lock_names(self.session, User.__tablename__, [user])
+            found = self.session.scalars(sa.select(User).where(User.handle == user)).first()
         if found is None:
             found = User(handle=user)
             with translated(f"registering user {user!r}"), self.session.begin_nested():
@@ -129,6 +141,7 @@ class Repository:
         if self._permissions is None:
             with self.session.no_autoflush:
                 self._permissions = access.load_permissions(self.session, self.user_id)
+                self._permissions.locked_branch = self.locked_branch_id
         return self._permissions
 
     def using(self, url_or_name: str | sa.URL) -> Repository:
@@ -153,7 +166,7 @@ class Repository:
     @property
     def visible_branch_ids(self) -> list[int]:
         """Branches a default query shows: main, locked, and the current named branch."""
-        ids = [MAIN_BRANCH, LOCKED_BRANCH]
+        ids = [MAIN_BRANCH] if self.locked_branch_id is None else [MAIN_BRANCH, LOCKED_BRANCH]
         if self.current_branch_id not in ids:
             ids.append(self.current_branch_id)
         return ids
@@ -199,6 +212,7 @@ class Repository:
             warnings.filterwarnings(
                 "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
             )
+            concurrency.acquire_write_lock(self.session)  # SQLite: before reading to write
             with translated(action), self.session.begin_nested():
                 yield
 
@@ -505,7 +519,8 @@ class Repository:
         keys = [key_of(record) for record in records]
         names = sorted({key[0] for key in keys if key is not None})
         stored: dict[tuple[Any, ...], Any] = {}
-        if names:
+        if names:  # one row per name under concurrency: lock the names, then look
+            concurrency.lock_names(self.session, sa.inspect(model).local_table.name, names)
             name_column = getattr(model, name_field)
             for chunk in chunks(names):
                 conditions = [name_column.in_(chunk), *self._visibility(model)]
@@ -576,6 +591,8 @@ class Repository:
         with self._atomic(f"deleting {_label(target)} failed"):
             self._check_protected(model, [state.identity[0]])  # type: ignore[index]
             versioning.hand_over_latest(self, target, getattr(target, "branch_id", 0))
+            if self._delete_cascading(model, [state.identity[0]]):  # type: ignore[index]
+                self.session.expire(target)  # its collections: loaded again, now empty
             self.session.delete(target)
             self.session.flush()
 
@@ -592,11 +609,31 @@ class Repository:
         with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
             self._check_rows(model, ids, f"deleting {model.__name__} records")
             self._check_protected(model, ids)
+            self._delete_cascading(model, ids)
             for chunk in chunks(ids):
                 self.session.execute(
                     sa.delete(model).where(pk.in_(chunk)), execution_options=hooks.CHECKED
                 )
             self._expire_deleted(model, ids)
+
+    def _delete_cascading(self, model: type, ids: list[Any]) -> bool:
+        """On an adopted lamindb database (no ON DELETE rules in its DDL), delete the rows
+        that cascade from ``model``'s rows ``ids`` as Django would (``cascade.py``); forget
+        them in the session. False when there was nothing to do."""
+        if not self.lamindb_database:
+            return False
+        from .cascade import delete_cascading
+
+        table: Any = sa.inspect(model).local_table
+        deleted = delete_cascading(
+            self.session, table, ids, self._has_table, execution_options=hooks.CHECKED
+        )
+        for obj in list(self.session.identity_map.values()):
+            state = sa.inspect(obj)
+            gone = deleted.get(state.mapper.local_table)
+            if gone and state.identity and state.identity[0] in gone:
+                self.session.expunge(obj)
+        return any(deleted.values())
 
     def _expire_deleted(self, model: type, ids: list[Any]) -> None:
         wanted = set(ids)
@@ -693,7 +730,9 @@ class Repository:
                     access.check_delete(self.permissions, record)
             return
         pk: Any = sa.inspect(model).primary_key[0]
-        locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))
+        locked: Any = model.is_locked.is_(True)
+        if self.locked_branch_id is not None:
+            locked = sa.or_(model.branch_id == self.locked_branch_id, locked)
         archived = model.branch_id == access.ARCHIVE_BRANCH
         for chunk in chunks(ids):
             stmt = sa.select(model.space_id, locked, archived).where(pk.in_(chunk)).distinct()
@@ -715,7 +754,7 @@ class Repository:
         self, feature: Feature | None, value: Any
     ) -> tuple[FeatureValue, bool]:
         """``(record, existed)``: the FeatureValue of ``feature`` with ``value``'s hash."""
-        from .models.features import Feature, FeatureValue, hash_value
+        from .models.features import Feature, FeatureValue, has_hash, hash_lookup, hash_value
 
         feature_id: int | None = None
         if feature is not None:
@@ -728,13 +767,14 @@ class Repository:
         digest = hash_value(value)
 
         def stored() -> list[FeatureValue]:
-            return self._scalars(
+            found = self._scalars(
                 sa.select(FeatureValue).where(
                     FeatureValue.feature_id == feature_id,
-                    FeatureValue.hash == digest,
+                    hash_lookup(FeatureValue.hash, digest),  # lamindb leaves some hashes NULL
                     *self._visibility(FeatureValue, branches=False),
-                )
+                ).order_by(FeatureValue.hash.is_(None), FeatureValue.id)
             )
+            return [row for row in found if has_hash(row.hash, row.value, digest)]
 
         if feature_id is not None:
             found = stored()
@@ -927,7 +967,8 @@ class Repository:
         """Make ``branch`` current for this repository: new records land on it and queries
         see it besides main."""
         target = self._branch(branch)
-        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, LOCKED_BRANCH, 3):
+        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, self.locked_branch_id,
+                         self.template_branch_id):
             raise InvalidArgument(
                 f"Cannot switch to the built-in branch {target.name!r}; use 'main' or a named "
                 "branch"

@@ -35,6 +35,7 @@ class Space(BaseSQLRecord):
     """An access boundary: every SQLRecord lives in one space; space 1 ``all`` is open to all."""
 
     _uid_length: ClassVar[int] = 12
+    _dedupe_on_save: ClassVar[bool] = True  # saving "lab" twice returns the stored space
 
     id: Mapped[int] = mapped_column(SmallIntPK, primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(12), unique=True)
@@ -60,9 +61,15 @@ class User(CanCurate, BaseSQLRecord):
     uid: Mapped[str] = mapped_column(sa.String(8), unique=True)
     handle: Mapped[str] = mapped_column(sa.String(30), unique=True)
     name: Mapped[str | None] = mapped_column(sa.String(150), index=True)
-    email: Mapped[str | None] = mapped_column(sa.String(255))
+    # lamindb has no email column: on an adopted lamindb database it does not exist, so it
+    # is loaded only when read and left out of INSERTs unless set (adopt.py)
+    email: Mapped[str | None] = mapped_column(
+        sa.String(255), deferred=True, server_default=sa.null()
+    )
     created_at: Mapped[dt.datetime] = _created_at()
     updated_at: Mapped[dt.datetime] = _updated_at()
+
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 - SQLAlchemy reads it
 
     # Reverse collections declared by the registries through ``_created_by_backref``:
     # created_transforms, created_runs, created_artifacts.

@@ -39,6 +39,20 @@ def hash_value(value: Any) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:22]
 
 
+def hash_lookup(hash_column: Any, digest: str) -> Any:
+    """The condition that finds a stored value of hash ``digest``: its hash, or no hash at
+    all (lamindb's ``JsonValue(feature=..., value=...).save()`` leaves ``hash`` NULL); keep
+    only the rows :func:`has_hash` accepts."""
+    return sa.or_(hash_column == digest, hash_column.is_(None))
+
+
+def has_hash(stored_hash: str | None, stored_value: Any, digest: str) -> bool:
+    """Whether a row found by :func:`hash_lookup` holds the value of hash ``digest``."""
+    if stored_hash is not None:
+        return stored_hash == digest
+    return hash_value(stored_value) == digest
+
+
 class Feature(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
     """A measured dimension with a dtype (``str``, ``float``, ``cat[ULabel]``, ...)."""
 

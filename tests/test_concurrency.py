@@ -1,0 +1,222 @@
+"""Many processes on one database (issue 13): one row per name, SQLite sessions that do not
+block each other, and conflicts raised as library errors.
+
+Local processes only (``multiprocessing``, spawn), at most 5 at a time, each bounded in time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from typing import Any
+
+import concurrency_workers as workers  # tests/ is on sys.path (rootdir conftest)
+import pytest
+import sqlalchemy as sa
+
+import lamin_registry as lr
+from lamin_registry.errors import ConcurrentWrite, DatabaseLocked
+
+CTX = mp.get_context("spawn")
+DEADLINE = 120.0  # seconds any group of processes may take
+
+
+def run_processes(target: Callable[..., None], arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """Start one process per argument tuple, release them together, return their reports."""
+    start, out = CTX.Event(), CTX.Queue()
+    procs = [CTX.Process(target=target, args=(*args, start, out)) for args in arguments]
+    for proc in procs:
+        proc.start()
+    start.set()
+    try:
+        reports = [out.get(timeout=DEADLINE) for _ in procs]
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+    return reports
+
+
+def names_table(model: type) -> tuple[str, str]:
+    table = sa.inspect(model).local_table.name
+    return table, getattr(model, "_name_field", None) or "name"
+
+
+def duplicates(url: str) -> dict[str, list[tuple[str, int]]]:
+    engine = sa.create_engine(url)
+    found: dict[str, list[tuple[str, int]]] = {}
+    with engine.connect() as connection:
+        for kind in workers.MODELS:
+            table, column = names_table(getattr(lr, kind))
+            rows = connection.exec_driver_sql(
+                f"SELECT {column}, count(*) FROM {table} GROUP BY {column} HAVING count(*) > 1"
+            ).all()
+            if rows:
+                found[kind] = [(row[0], row[1]) for row in rows]
+    engine.dispose()
+    return found
+
+
+def count_names(url: str, model: type, prefix: str) -> int:
+    engine = sa.create_engine(url)
+    table, column = names_table(model)
+    with engine.connect() as connection:
+        count = connection.execute(
+            sa.text(f"SELECT count(*) FROM {table} WHERE {column} LIKE :prefix"),
+            {"prefix": f"{prefix}%"},
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_same_names_from_many_processes_one_row_each(fresh_url: str) -> None:
+    """4 processes save the same names (single and bulk) in every named registry."""
+    lr.connect(fresh_url, user="alice").close()
+    single = [f"s{i}" for i in range(12)]
+    bulk = [f"b{i}" for i in range(150)]
+    arguments = [(fresh_url, single, bulk, seed) for seed in range(4)]
+    reports = run_processes(workers.save_all, arguments)
+    assert [status for status, _ in reports] == ["ok"] * 4, reports
+    assert duplicates(fresh_url) == {}
+    for kind in workers.MODELS:
+        assert count_names(fresh_url, getattr(lr, kind), f"{kind} ") == len(single) + len(bulk)
+
+
+def test_concurrent_first_sessions_of_new_users(fresh_url: str) -> None:
+    """5 processes x 10 first sessions of the same 10 new users: all succeed, 10 rows."""
+    lr.connect(fresh_url, user="alice").close()
+    handles = [f"new{i}" for i in range(10)]
+    arguments = [(fresh_url, handles[i:] + handles[:i]) for i in range(0, 10, 2)]
+    reports = run_processes(workers.first_sessions, arguments)
+    assert [status for status, _ in reports] == ["ok"] * 5, reports
+    assert count_names(fresh_url, lr.User, "new") == 10
+
+
+def test_saving_a_space_twice_returns_the_stored_space(instance: lr.Instance) -> None:
+    with instance.session() as repo:
+        first = repo.save(lr.Space(name="twice"))
+        again = repo.save(lr.Space(name="twice"))
+        assert again is first
+    with instance.session() as repo:
+        assert repo.save(lr.Space(name="twice")).id == first.id
+        repo.delete(repo.get(lr.Space, name="twice"), permanent=True)
+
+
+# -- sessions nested in one thread ---------------------------------------------------------------
+
+
+def test_nested_sessions_in_one_thread(fresh_url: str) -> None:
+    inst = lr.connect(fresh_url, user="alice", busy_timeout=2)
+    with inst.session() as outer:
+        outer.filter(lr.ULabel).count()  # the outer session reads first
+        with inst.session() as inner:
+            inner.save(lr.ULabel(name="inner"))
+        outer.save(lr.ULabel(name="outer"))  # then writes: sees the inner commit
+        assert outer.get(lr.ULabel, name="inner").name == "inner"
+    with inst.session() as outer:
+        outer.save(lr.ULabel(name="outer 2"))  # the outer session writes first
+        with inst.session() as inner:  # an inner session reads, and is not blocked
+            assert inner.filter(lr.ULabel, name__startswith="outer").count() == 1
+    with inst.session() as repo:
+        assert repo.filter(lr.ULabel).count() == 3
+    inst.close()
+
+
+def test_sqlite_inner_writer_behind_outer_writer_times_out(backend: str, fresh_url: str) -> None:
+    """SQLite has one writer at a time: an inner session cannot write while the outer one
+    holds the write lock; it says so (DatabaseLocked) after the busy timeout."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single writer")
+    inst = lr.connect(fresh_url, user="alice", busy_timeout=0.3)
+    with inst.session() as outer:
+        outer.save(lr.ULabel(name="outer"))
+        with pytest.raises(DatabaseLocked, match="first write"), inst.session() as inner:
+            inner.save(lr.ULabel(name="inner"))
+    inst.close()
+
+
+def test_read_then_write_conflict_is_concurrent_write(backend: str, fresh_url: str) -> None:
+    """A change flushed at commit (no repository write call) after another session committed
+    since this one first read: ConcurrentWrite, retryable; the retry succeeds."""
+    if backend != "sqlite":
+        pytest.skip("SQLite snapshots")
+    inst = lr.connect(fresh_url, user="alice")
+    with inst.session() as repo:
+        repo.save(lr.ULabel(name="a"))
+    with pytest.raises(ConcurrentWrite, match="run the block again"), inst.session() as repo:
+        label = repo.get(lr.ULabel, name="a")  # this session's snapshot
+        with inst.session() as other:
+            other.save(lr.ULabel(name="b"))
+        label.description = "edited"  # flushed at commit: SQLite refuses the stale snapshot
+    for _attempt in range(3):  # the documented recipe
+        try:
+            with inst.session() as repo:
+                repo.get(lr.ULabel, name="a").description = "edited"
+            break
+        except ConcurrentWrite:
+            continue
+    with inst.session() as repo:
+        assert repo.get(lr.ULabel, name="a").description == "edited"
+    inst.close()
+
+
+# -- SQLite wait bounds ----------------------------------------------------------------------
+
+
+def _beside_held_session(url: str, write: bool, action: Callable[[lr.Instance], None]) -> float:
+    """Seconds ``action`` takes while another process holds a session open for 1.5 s."""
+    inst = lr.connect(url, user="alice")
+    start, held, out = CTX.Event(), CTX.Event(), CTX.Queue()
+    proc = CTX.Process(target=workers.hold_session, args=(url, write, 1.5, start, held, out))
+    proc.start()
+    try:
+        start.set()
+        assert held.wait(60)
+        began = time.perf_counter()
+        action(inst)
+        took = time.perf_counter() - began
+        assert out.get(timeout=DEADLINE)[0] == "ok"
+    finally:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+        inst.close()
+    return took
+
+
+def _read(inst: lr.Instance) -> None:
+    with inst.session() as repo:
+        repo.filter(lr.ULabel).count()
+        repo.get(lr.User, handle="alice")
+
+
+def _write(inst: lr.Instance) -> None:
+    with inst.session() as repo:
+        repo.filter(lr.ULabel).count()
+        repo.save(lr.ULabel(name=f"written {time.time()}"))
+
+
+@pytest.fixture
+def sqlite_url(backend: str, fresh_url: str) -> str:
+    if backend != "sqlite":
+        pytest.skip("SQLite locking")
+    lr.connect(fresh_url, user="alice").close()
+    return fresh_url
+
+
+def test_sqlite_read_never_waits_for_a_writer(sqlite_url: str) -> None:
+    _read(lr.connect(sqlite_url, user="alice"))  # warm: imports, first query plans
+    took = _beside_held_session(sqlite_url, True, _read)
+    assert took <= 0.05, f"a read session took {took * 1000:.0f} ms beside a writer"
+
+
+def test_sqlite_writer_does_not_wait_for_a_reader(sqlite_url: str) -> None:
+    took = _beside_held_session(sqlite_url, False, _write)
+    assert took < 0.5, f"a write session took {took * 1000:.0f} ms beside a reader"
+
+
+def test_sqlite_writer_waits_for_a_writer(sqlite_url: str) -> None:
+    took = _beside_held_session(sqlite_url, True, _write)
+    assert 0.5 < took < 10, f"a write session took {took * 1000:.0f} ms beside a writer"
