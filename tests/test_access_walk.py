@@ -13,13 +13,15 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   ``type__``, through a link table ``artifacts__``, nested ``children__parents__``), order_by
   with a subquery, include= paths, to_dataframe(features=True), get by id / uid / uid prefix
   / name, search, lookup, validate, inspect, standardize, from_values, feature values
-  (get_or_create_feature_value), relationship traversal (lazy collections), refresh,
+  (get_or_create_feature_value, get_values, feature keywords in filter, to_dataframe
+  features=[...]), relationship traversal (lazy collections), refresh,
   using(), the async facade, the CLI (search).
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
   save into the space, edit of a record loaded elsewhere, move by ``space=`` (relationship)
   and ``space_id``, link append/remove (``children``, ``artifacts``), bulk save, soft
   delete / archive / restore of records and of queries, permanent delete, merge of a branch,
-  feature values in the space, grant/revoke, user edits (own name, own handle, another
+  feature values in the space, feature annotation (a hidden host, a hidden label value),
+  grant/revoke, user edits (own name, own handle, another
   user's handle), space edits (rename, creator), teams and memberships, SpaceAccess rows,
   ORM UPDATE/DELETE statements through the session, query deletes of governance rows.
 """
@@ -100,6 +102,10 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
             value.space_id = lab.id
             value.artifacts.append(public_artifact)
             record = alice.save(lr.Record(name="secret record", space=lab))
+            alice.save(lr.Feature(name="tag", dtype=lr.ULabel))
+            public_record = alice.save(
+                lr.Record(name="public record", features={"tag": "secret child"})
+            )
             team = alice.save(lr.Team(name="wetlab"))
             for user in ROLES:
                 alice.session.add(lr.User(handle=user))
@@ -118,6 +124,7 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
                 "feature": feature,
                 "value": value,
                 "record": record,
+                "public_record": public_record,
                 "team": team,
             }
             alice.session.flush()
@@ -272,6 +279,28 @@ def test_feature_values(world: World, repo_as: lr.Repository, role: str) -> None
     assert not existed and value.space_id == 1
 
 
+def test_feature_values_of_a_public_record(
+    world: World, repo_as: lr.Repository, role: str
+) -> None:
+    visible = role in READS
+    record = repo_as.get(lr.Record, world.ids["public_record"])
+    assert (record.features.get_values() == {"tag": "secret child"}) is visible
+    found = repo_as.filter(lr.Record, tag="secret child")
+    assert (found.count() == 1) is visible
+    frame = repo_as.to_dataframe(lr.Record, features=["tag"], limit=None)
+    cell = frame.loc[world.ids["public_record"]].get("tag") if "tag" in frame else None
+    assert (cell == "secret child") is visible
+
+
+def test_feature_annotation(world: World, repo_as: lr.Repository, role: str) -> None:
+    secret = secret_of(world, repo_as, "record")
+    expect(role, WRITES, lambda: repo_as.update_feature_values(secret, {"tag": "public parent"}))
+    mine = repo_as.save(lr.Record(name=f"mine {role}"))
+    hidden_label = lambda: repo_as.update_feature_values(mine, {"tag": "secret child"})  # noqa: E731
+    expect(role, READS, hidden_label, ("ValidationError",))  # a label he cannot read: absent
+    expect(role, ROLES_SET, lambda: repo_as.update_feature_values(mine, {"tag": "public parent"}))
+
+
 def test_relationship_traversal(world: World, repo_as: lr.Repository, role: str) -> None:
     visible = role in READS
     parent = repo_as.get(lr.ULabel, world.ids["parent"])
@@ -342,12 +371,17 @@ def outcome(action: Callable[[], object]) -> str:
     return "ok"
 
 
-def expect(role: str, allowed: set[str], action: Callable[[], object]) -> None:
+def expect(
+    role: str,
+    allowed: set[str],
+    action: Callable[[], object],
+    refusals: tuple[str, ...] = ("NoWriteAccess", "DoesNotExist"),
+) -> None:
     result = outcome(action)
     if role in allowed:
         assert result == "ok", f"{role}: {result}"
     else:
-        assert result in ("NoWriteAccess", "DoesNotExist"), f"{role}: {result}"
+        assert result in refusals, f"{role}: {result}"
 
 
 def lab_of(world: World, repo: lr.Repository) -> lr.Space:
