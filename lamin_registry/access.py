@@ -190,7 +190,7 @@ def _changes(record: Any) -> tuple[set[str], list[tuple[Any, list[Any], list[Any
 
 # -- governance rows: users, spaces, teams, memberships, access rows -------------------------
 
-SELF_EDITABLE = frozenset({"name", "email"})
+SELF_EDITABLE = frozenset({"name", "email", "_email"})  # User.email maps User._email
 
 
 def _require_instance_admin(permissions: Permissions, what: str) -> None:

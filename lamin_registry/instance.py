@@ -117,6 +117,14 @@ def configure_sqlite_engine(
 
     concurrency.install(engine)  # before the handler below: write conflicts come first
 
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        # A COMMIT that SQLite refused (a deferred foreign key, as lamindb declares them)
+        # leaves its transaction open while SQLAlchemy counts it as ended and skips the
+        # pool's rollback: the next BEGIN would fail. End it before the pool reuses it.
+        if getattr(dbapi_connection, "in_transaction", False):
+            dbapi_connection.rollback()
+
     @event.listens_for(engine, "handle_error")
     def _on_error(context: sa.engine.ExceptionContext) -> None:
         message = str(context.original_exception)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from .base import BaseSQLRecord, SQLRecord
 from .mixins import CanCurate, TracksRun, TracksUpdates
@@ -51,25 +51,40 @@ class Space(BaseSQLRecord):
     __table_args__ = (sa.Index("unique_space_name_lower", sa.func.lower(name), unique=True),)
 
 
+ANONYMOUS_HANDLE = "anonymous"
+ANONYMOUS_UID = "00000000"
+"""lamindb's uid of the anonymous user: lamindb looks its current user up by this uid."""
+
+
 class User(CanCurate, BaseSQLRecord):
     """A person (or service) acting on the instance; ``handle`` is the name field."""
 
     _uid_length: ClassVar[int] = 8
     _name_field: ClassVar[str | None] = "handle"
+    _init_aliases: ClassVar[dict[str, str]] = {"email": "_email"}
+    _init_private_fields: ClassVar[frozenset[str]] = frozenset({"_email"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(8), unique=True)
     handle: Mapped[str] = mapped_column(sa.String(30), unique=True)
     name: Mapped[str | None] = mapped_column(sa.String(150), index=True)
     # lamindb has no email column: on an adopted lamindb database it does not exist, so it
-    # is loaded only when read and left out of INSERTs unless set (adopt.py)
-    email: Mapped[str | None] = mapped_column(
-        sa.String(255), deferred=True, server_default=sa.null()
+    # is loaded only when read, left out of INSERTs unless set, and (as in lamindb) not a
+    # to_dataframe() column; ``email`` is its public name (adopt.py)
+    _email: Mapped[str | None] = mapped_column(
+        "email", sa.String(255), deferred=True, server_default=sa.null()
     )
+    email: Mapped[str | None] = synonym("_email")
     created_at: Mapped[dt.datetime] = _created_at()
     updated_at: Mapped[dt.datetime] = _updated_at()
 
-    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 - SQLAlchemy reads it
+    __mapper_args__ = {"eager_defaults": False}  # INSERT ... RETURNING no email
+
+    def _new_uid(self) -> str:
+        """lamindb's well-known uid for ``anonymous`` (``00000000``), else a random one."""
+        if self.__dict__.get("handle") == ANONYMOUS_HANDLE:
+            return ANONYMOUS_UID
+        return super()._new_uid()
 
     # Reverse collections declared by the registries through ``_created_by_backref``:
     # created_transforms, created_runs, created_artifacts.
