@@ -33,8 +33,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
+from ..dberrors import translated
 from ..errors import InvalidArgument
 from ..query.limits import check_limit, clamp
+from . import search_memory
 from ._common import (
     fold,
     has_column,
@@ -59,9 +61,11 @@ PG_THRESHOLDS = (0.2, 0.45)  # pg_trgm similarity / word similarity for candidat
 FUZZY_CANDIDATES_ALL = 1_000  # with limit=None
 FUZZY_CANDIDATES_WIDE = 2_000  # second try when the first candidates were cut and none fit
 SCAN_CHUNK = 5_000
+MEMORY_FUZZY_CUTOFF = 55.0  # rapidfuzz candidates (lenient); FUZZY_CUTOFF decides
 WORD_SEPARATORS = (" ", "-", "_", "|", "/", "(", ".", ",", ";", ":")
 EXACT, PREFIX, WORD, CONTAINED, FUZZY = range(5)
 _BANDS = {PREFIX: 90.0, WORD: 80.0, CONTAINED: 70.0}
+_IDS = sa.bindparam("lr_ids", expanding=True)  # one statement whatever the number of ids
 
 _FTS_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, tuple[str, ...] | None]] = (
     weakref.WeakKeyDictionary()
@@ -538,6 +542,101 @@ def search(
         if available is not None and set(fields) <= set(available):
             fts_columns = available
 
+    texts = None
+    if fts_columns is not None and not case_sensitive:
+        texts = search_memory.texts_for(repo, model, fields, fts_table(model))
+    if texts is not None:
+        ranked = _memory_ranked(repo, model, fields, needle, conditions, texts, limit)
+    else:
+        ranked = _sql_ranked(
+            repo, model, fields, text, needle, case_sensitive, conditions, fts_columns, limit
+        )
+    if limit is not None:
+        ranked = ranked[:limit]
+    if not ranked:
+        return SearchResult([], [])
+    ids = [item[2] for item in ranked]
+    pk = primary_key(model)
+    records = {
+        sa.inspect(record).identity[0]: record
+        for record in repo._scalars(sa.select(model).where(pk.in_(_IDS)), {"lr_ids": ids})
+    }
+    ordered = [records[id_] for id_ in ids if id_ in records]
+    scores = [round(item[0], 1) for item in ranked if item[2] in records]
+    return SearchResult(ordered, scores)
+
+
+def _visible_rows(
+    repo: Repository,
+    model: type,
+    fields: Sequence[str],
+    conditions: Sequence[Any],
+    ids: Sequence[Any],
+    want: int | None,
+) -> list[Sequence[Any]]:
+    """The rows among ``ids`` that the search's conditions admit, in the order of ``ids``,
+    read a chunk at a time until ``want`` of them are found (None: all)."""
+    pk = primary_key(model)
+    columns = [getattr(model, name) for name in fields]
+    found: list[Sequence[Any]] = []
+    chunk_size = SCAN_CHUNK if want is None else max(want, 100)
+    for start in range(0, len(ids), chunk_size):
+        chunk = list(ids[start : start + chunk_size])
+        stmt = sa.select(pk, *columns).where(pk.in_(_IDS), *conditions)
+        with translated("query failed"):
+            result = repo.session.execute(stmt, {"lr_ids": chunk})
+        by_id = {row[0]: row for row in result}
+        found.extend(by_id[id_] for id_ in chunk if id_ in by_id)
+        if want is not None and len(found) >= want:
+            break
+    return found
+
+
+def _memory_ranked(
+    repo: Repository,
+    model: type,
+    fields: Sequence[str],
+    needle: str,
+    conditions: Sequence[Any],
+    texts: search_memory.Texts,
+    limit: int | None,
+) -> list[tuple[float, Any, Any]]:
+    """The tiers from the in-memory texts (:mod:`.search_memory`), checked by the database."""
+    want = None if limit is None else clamp(limit * 3 + 30)
+    seen: set[Any] = set()
+    candidates: list[Any] = []
+    for tier in search_memory.lexical(texts, needle, want):
+        for id_ in tier:
+            if id_ not in seen:
+                seen.add(id_)
+                candidates.append(id_)
+        if want is not None and len(candidates) >= want:
+            break
+    rows = _visible_rows(repo, model, fields, conditions, candidates, want)
+    ranked = _rank(needle, rows, fields, False)
+    if len(needle) >= 3 and (limit is None or len(ranked) < limit):
+        count = FUZZY_CANDIDATES_ALL if limit is None else clamp(2 * limit + 10)
+        similar = [
+            id_ for id_ in search_memory.fuzzy(texts, needle, count, MEMORY_FUZZY_CUTOFF)
+            if id_ not in seen
+        ]
+        fuzzy_rows = _visible_rows(repo, model, fields, conditions, similar, None)
+        ranked = _rank(needle, [*rows, *fuzzy_rows], fields, False)
+    return ranked
+
+
+def _sql_ranked(
+    repo: Repository,
+    model: type,
+    fields: Sequence[str],
+    text: str,
+    needle: str,
+    case_sensitive: bool,
+    conditions: Sequence[Any],
+    fts_columns: tuple[str, ...] | None,
+    limit: int | None,
+) -> list[tuple[float, Any, Any]]:
+    """The tiers from database statements (PostgreSQL, case-sensitive search, no index)."""
     rows: list[Sequence[Any]] = list(
         _lexical(repo, model, fields, text, case_sensitive, conditions, fts_columns, limit)
     )
@@ -556,16 +655,4 @@ def search(
                 FUZZY_CANDIDATES_WIDE,
             )
             ranked = _rank(needle, [*rows, *fuzzy], fields, case_sensitive)
-    if limit is not None:
-        ranked = ranked[:limit]
-    if not ranked:
-        return SearchResult([], [])
-    ids = [item[2] for item in ranked]
-    pk = primary_key(model)
-    records = {
-        sa.inspect(record).identity[0]: record
-        for record in repo._scalars(sa.select(model).where(pk.in_(ids)))
-    }
-    ordered = [records[id_] for id_ in ids if id_ in records]
-    scores = [round(item[0], 1) for item in ranked if item[2] in records]
-    return SearchResult(ordered, scores)
+    return ranked
