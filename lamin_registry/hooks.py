@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from . import access
+from . import access, session_state
 from .errors import NoWriteAccess
 from .models.artifacts import Artifact, Collection
 from .models.base import BaseSQLRecord, SQLRecord
@@ -61,19 +61,24 @@ def _before_flush(session: Session, flush_context: object, instances: object) ->
         return
     permissions = repo.permissions
     governance = False
-    for record in session.new:
-        if isinstance(record, BaseSQLRecord):
-            stamp(record, repo)
-            access.check_create(permissions, record)
-            governance = governance or access.is_governance(record)
-    for record in session.dirty:
-        if isinstance(record, BaseSQLRecord):
-            access.check_update(permissions, record)
-            governance = governance or access.is_governance(record)
-    for record in session.deleted:
-        if isinstance(record, BaseSQLRecord):
-            access.check_delete(permissions, record)
-            governance = governance or access.is_governance(record)
+    record: Any = None
+    try:
+        for record in session.new:
+            if isinstance(record, BaseSQLRecord):
+                stamp(record, repo)
+                access.check_create(permissions, record)
+                governance = governance or access.is_governance(record)
+        for record in session.dirty:
+            if isinstance(record, BaseSQLRecord):
+                access.check_update(permissions, record)
+                governance = governance or access.is_governance(record)
+        for record in session.deleted:
+            if isinstance(record, BaseSQLRecord):
+                access.check_delete(permissions, record)
+                governance = governance or access.is_governance(record)
+    except NoWriteAccess:  # undone on the spot: commit() must not meet it again
+        session_state.undo(session, record)
+        raise
     if governance:  # roles may change with this flush: read them again when next needed
         repo._permissions = None
     repo._write_run_inputs()
@@ -157,6 +162,30 @@ def _note_run_input(record: Any, context: Any) -> None:
         return
     if record.__dict__.get("run_id") != repo.run_id:  # the run's own outputs are not inputs
         repo._run_inputs.add((type(record), record.id))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_known_run_inputs(state: ORMExecuteState) -> Any:
+    """Artifacts and collections a query inside ``repo.track()`` returns from the session's
+    identity map (created or loaded earlier in the session) get no ``load`` event: note
+    them from the result."""
+    if not state.is_select or state.execution_options.get("yield_per"):
+        return None
+    repo: Repository | None = state.session.info.get(REPOSITORY_KEY)
+    if repo is None or repo.run_id is None:
+        return None
+    if not any(issubclass(m.class_, Artifact | Collection) for m in state.all_mappers):
+        return None
+    frozen = state.invoke_statement().freeze()
+    for row in frozen():
+        for value in row:
+            if (
+                isinstance(value, Artifact | Collection)
+                and value.__dict__.get("id") is not None
+                and value.__dict__.get("run_id") != repo.run_id  # outputs are not inputs
+            ):
+                repo._run_inputs.add((type(value), value.id))
+    return frozen()
 
 
 for _model in (Artifact, Collection):

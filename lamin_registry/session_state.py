@@ -1,0 +1,101 @@
+"""Keeping a session usable and truthful after errors and deletes (issue 13).
+
+* :func:`savepoint`: the repository's write entry points flush pending changes *inside* their
+  savepoint (SQLAlchemy's ``begin_nested()`` flushes before emitting SAVEPOINT), so a flush
+  that fails -- a refused change, a constraint -- rolls back to the savepoint only: no
+  ``PendingRollbackError``, and the rest of the session still commits.
+* :func:`undo`: a change the ``before_flush`` check refuses is undone on the spot (a new
+  record leaves the session, an edit is expired, a delete is reverted), so leaving the block
+  does not raise the same error again from ``commit()``.
+* :func:`forget_deleted`: records deleted for good leave the relationship collections already
+  loaded in the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[SessionTransaction]:
+    """``session.begin_nested()`` whose flush of pending changes happens inside the savepoint.
+
+    SQLAlchemy skips its pre-SAVEPOINT flush while the session is flushing; the pending
+    changes are then flushed right after the SAVEPOINT, so their failure is this savepoint's.
+    """
+    if session._flushing:  # called from inside a flush: the plain behaviour
+        with session.begin_nested() as nested:
+            yield nested
+        return
+    session._flushing = True  # skip the flush in begin_nested()'s snapshot
+    try:
+        nested = session.begin_nested()
+    finally:
+        session._flushing = False
+    with nested:
+        session.flush()
+        yield nested
+
+
+def undo(session: Session, record: Any) -> None:
+    """Take back ``record``'s pending change: new -> out of the session, edit -> expired
+    (reloaded as stored), delete -> reverted."""
+    state = sa.inspect(record)
+    if state.pending:
+        session.expunge(record)
+    elif record in session.deleted:
+        session.expunge(record)
+        session.add(record)
+    elif state.persistent:
+        session.expire(record)
+
+
+_COLLECTIONS: dict[type, list[tuple[str, type]]] = {}
+
+
+def _collections(model: type) -> list[tuple[str, type]]:
+    """(attribute, target class) of every to-many relationship of ``model``."""
+    found = _COLLECTIONS.get(model)
+    if found is None:
+        relationships: Any = sa.inspect(model).relationships
+        found = _COLLECTIONS[model] = [
+            (prop.key, prop.mapper.class_) for prop in relationships if prop.uselist
+        ]
+    return found
+
+
+def forget_deleted(session: Session, model: type, ids: Iterable[Any]) -> None:
+    """Remove the ``model`` rows ``ids``, deleted for good, from the loaded collections of the
+    session's records (by identity: the deleted objects may have left the session already).
+
+    A collection with pending changes of its own is reloaded from the database on next access
+    (expired) instead; unloaded collections load without the deleted rows anyway.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return
+
+    def gone(item: Any) -> bool:
+        if not isinstance(item, model):
+            return False
+        identity = sa.inspect(item).identity
+        return identity is not None and identity[0] in wanted
+
+    for obj in list(session.identity_map.values()):
+        state = sa.inspect(obj)
+        for key, target in _collections(type(obj)):
+            if key not in state.dict or not issubclass(model, target):
+                continue
+            collection = state.dict[key]
+            if collection is None or not any(gone(item) for item in collection):
+                continue
+            if state.attrs[key].history.has_changes():
+                session.expire(obj, [key])
+            else:
+                set_committed_value(obj, key, [item for item in collection if not gone(item)])
