@@ -110,7 +110,7 @@ def main() -> None:
         ("describe() of one record", describe, None, ""),
     ]
     print(f"features bench, {backend}, n = {n:,}")
-    print(f"| benchmark | lamin_registry | floor | ratio |\n|---|---:|---|---:|")
+    print("| benchmark | lamin_registry | floor | ratio |\n|---|---:|---|---:|")
     for label, value, base, what in rows:
         ratio = f"{value / base:.2f}x" if base else ""
         shown = f"{value * 1000:.2f} ms" if value < 1 else f"{value:.2f} s"

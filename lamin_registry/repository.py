@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import _context, access, concurrency, hooks, session_state, versioning
+from . import _context, access, concurrency, hooks, versioning
 from .bulk import insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
@@ -213,8 +213,7 @@ class Repository:
                 "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
             )
             concurrency.acquire_write_lock(self.session)  # SQLite: before reading to write
-            # pending changes are flushed inside the savepoint: a failure rolls back only it
-            with translated(action), session_state.savepoint(self.session):
+            with translated(action), self.session.begin_nested():
                 yield
 
     # -- queries ------------------------------------------------------------------------
@@ -468,9 +467,7 @@ class Repository:
                     record for record, match in zip(group, stored, strict=True) if match is None
                 ]
                 _check_related(self.session, fresh)
-                for record in fresh:
-                    hooks.stamp(record, self)
-                    access.check_create(self.permissions, record)
+                stamp_and_check(self, model, fresh)  # stamps each, checks once per case
                 if fresh and hasattr(model, "is_latest"):
                     versioning.prepare_new_versions(self, model, fresh)
                 if fresh:
@@ -484,15 +481,10 @@ class Repository:
                 for i in existing:
                     result[i] = self._own(records[i])
                 self.session.flush()
-            pending = [
-                (given, stored)
-                for given, stored in zip(records, result, strict=True)
-                if "_pending_features" in given.__dict__
-            ]
-            if pending:  # Record(..., features={...}): written with the record or not at all
-                from .features.api import apply_pending
+            if _features_pending(records, new_by_model):  # Record(features=...), sheets
+                from .features.api import after_save
 
-                apply_pending(self, pending)
+                after_save(self, records, result, new_by_model)
         return result
 
     def _dedupe(self, model: type, records: list[Any]) -> list[Any | None]:
@@ -596,7 +588,6 @@ class Repository:
                 self.session.expire(target)  # its collections: loaded again, now empty
             self.session.delete(target)
             self.session.flush()
-            session_state.forget_deleted(self.session, model, state.identity or ())
 
     def _delete_query(self, query: Query[Any], permanent: bool) -> None:
         model = query.model
@@ -642,7 +633,6 @@ class Repository:
         for obj in list(self.session.identity_map.values()):
             if type(obj) is model and sa.inspect(obj).identity[0] in wanted:
                 self.session.expunge(obj)
-        session_state.forget_deleted(self.session, model, ids)  # out of loaded collections
 
     def _check_protected(self, model: type, ids: list[Any]) -> None:
         """Refuse a permanent delete that protected (RESTRICT) references would block."""
@@ -829,6 +819,13 @@ class Repository:
         from .features.api import get_values
 
         return get_values(self, record, objects=objects)
+
+    def from_dataframe(self, sheet: Any, frame: pd.DataFrame) -> list[Any]:
+        """Validate every row of ``frame`` against the sheet's schema and save them all, or
+        none (columns: member feature names, and ``name``)."""
+        from .features.sheets import import_dataframe
+
+        return import_dataframe(self, sheet, frame)
 
     def describe(self, record: BaseSQLRecord) -> str:
         """lamindb's describe tree of ``record`` (general fields, features) as text."""
@@ -1183,6 +1180,20 @@ def _mirror_branch(caller: Any, local: Any) -> None:
     """After moving this session's copy, show the new branch on the caller's object too."""
     if caller is not local:
         set_committed_value(caller, "branch_id", local.branch_id)
+
+
+def _features_pending(records: Sequence[Any], new_by_model: dict[type, list[int]]) -> bool:
+    """Whether a save has feature work: ``features={...}``, or new Records with a type (a
+    sheet checks its members); written with the records or not at all."""
+    if any("_pending_features" in record.__dict__ for record in records):
+        return True
+    return any(
+        model.__name__ == "Record" and any(
+            records[i].__dict__.get("type_id") or records[i].__dict__.get("type")
+            for i in indexes
+        )
+        for model, indexes in new_by_model.items()
+    )
 
 
 def _check_model(model: object) -> None:

@@ -378,6 +378,7 @@ def test_hidden_values_and_hosts(inst: lr.Instance) -> None:
         with pytest.raises(lr.errors.DoesNotExist, match="not readable"):
             bob.update_feature_values(hidden_host, {"n": 5})  # loaded by alice
 
+
 def test_archived_hosts_refuse_annotation(repo: lr.Repository, world: dict[str, Any]) -> None:
     record = repo.save(lr.Record(name="old"))
     repo.archive(record)
@@ -418,3 +419,63 @@ def test_statement_count_does_not_grow(repo: lr.Repository, world: dict[str, Any
         counts.append(len(statements))
         assert records
     assert counts[0] == counts[1]
+
+
+# -- sheets -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sheet(repo: lr.Repository, world: dict[str, Any]) -> Any:
+    features = [repo.get(lr.Feature, name=name) for name in ("kind", "age", "note")]
+    schema = repo.save(lr.Schema(name="sample schema", features=features))
+    return repo.save(lr.Record(name="Samples", is_type=True, schema=schema))
+
+
+def test_sheet_members_are_required(repo: lr.Repository, sheet: Any) -> None:
+    before = _snapshot(repo)
+    with pytest.raises(ValidationError, match="missing required features 'note'"):
+        repo.save(lr.Record(name="s1", type=sheet, features={"kind": "human", "age": 3}))
+    with pytest.raises(ValidationError, match="missing required features 'kind', 'age'"):
+        repo.save(lr.Record(name="blank", type=sheet))
+    with pytest.raises(ValidationError, match=r"not in the provided schema: \['flag'\]"):
+        repo.save(
+            lr.Record(
+                name="s1",
+                type=sheet,
+                features={"kind": "human", "age": 3, "note": "", "flag": True},
+            )
+        )
+    assert _snapshot(repo) == before and repo.filter(lr.Record, type=sheet).count() == 0
+    ok = repo.save(
+        lr.Record(name="s1", type=sheet, features={"kind": "human", "age": 3, "note": "n"})
+    )
+    assert ok.features.get_values() == {"kind": "human", "age": 3, "note": "n"}
+
+
+def test_sheet_export_and_import(repo: lr.Repository, sheet: Any) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"name": ["a", "b"], "kind": ["human", "mouse"], "age": [1, 2], "note": ["x", "y"]}
+    )
+    saved = repo.from_dataframe(sheet, frame)
+    assert [r.name for r in saved] == ["a", "b"]
+    out = sheet.to_dataframe()
+    assert list(out.columns) == [
+        "kind",
+        "age",
+        "note",
+        "__lamindb_record_uid__",
+        "__lamindb_record_name__",
+    ]
+    assert out.index.name == "__lamindb_record_id__"
+    assert out["age"].tolist() == [1, 2] and out["__lamindb_record_name__"].tolist() == ["a", "b"]
+    before = _snapshot(repo)
+    bad = pd.DataFrame(
+        {"name": ["c", "d"], "kind": ["human", "nope"], "age": [1, None], "note": ["x", "y"]}
+    )
+    with pytest.raises(ValidationError, match="row 1"):
+        repo.from_dataframe(sheet, bad)
+    assert _snapshot(repo) == before
+    with pytest.raises(TypeError, match="record type"):
+        saved[0].to_dataframe()

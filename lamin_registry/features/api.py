@@ -139,17 +139,35 @@ def get_values(repo: Repository, record: Any, *, objects: bool = False) -> dict[
     return values.as_dict(host, identity[0])
 
 
-def apply_pending(repo: Repository, pairs: Sequence[tuple[Any, Any]]) -> None:
-    """``Model(features={...})``: set the pending values on the stored record (replace
-    semantics, as lamindb), after it was inserted; a failure undoes the insert too."""
-    for given, stored in pairs:
+def after_save(
+    repo: Repository,
+    records: Sequence[Any],
+    stored: Sequence[Any],
+    new_by_model: Mapping[type, Sequence[int]],
+) -> None:
+    """After ``repo.save``: new Records joining a sheet are checked against its schema, and
+    pending ``features={...}`` are set on the stored records (replace semantics, as
+    lamindb). Runs inside the save's savepoint: a failure undoes the insert too."""
+    from .sheets import check_join, sheet_schemas
+
+    new = {i for indexes in new_by_model.values() for i in indexes}
+    type_ids = [
+        record.type_id
+        for i, record in enumerate(stored)
+        if i in new and getattr(record, "type_id", None) is not None
+    ]
+    sheets = sheet_schemas(repo, type_ids)
+    for i, (given, record) in enumerate(zip(records, stored, strict=True)):
         pending = given.__dict__.pop(PENDING, None)
-        if pending is None:
-            continue
+        schema = sheets.get(getattr(record, "type_id", None) or -1)
         try:
-            store.annotate(repo, type(stored), [stored.id], pending, "set")
+            if schema is not None and (i in new or pending is not None):
+                check_join(repo, record, record.type.name, schema, pending or {})
+            if pending is not None:
+                store.annotate(repo, type(record), [record.id], pending, "set")
         except ValidationError:
-            given.__dict__[PENDING] = pending  # the record stays as the caller built it
+            if pending is not None:
+                given.__dict__[PENDING] = pending  # the record stays as the caller built it
             raise
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import FieldValidationError
 from ..features.accessor import HasFeatures
+from ..features.sheets import SheetAwareToDataFrame
 from .base import SQLRecord
 from .mixins import CanCurate, HasParents, HasType, TracksRun, TracksUpdates
 from .types import JSONType, fk
@@ -113,6 +114,8 @@ class Record(HasFeatures, SQLRecord, HasType, HasParents, TracksRun, TracksUpdat
         secondaryjoin="Record.id == lamindb_recordrecord.c.record_id",
         viewonly=True,
     )
+
+    to_dataframe = SheetAwareToDataFrame()
 
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
         super()._prepare_kwargs(kwargs)
