@@ -496,6 +496,9 @@ class Repository:
         name_field = getattr(model, "_name_field", None)
         if not getattr(model, "_dedupe_on_save", False) or not name_field:
             return [None] * len(records)
+        resolver = getattr(model, "_resolve_stored", None)
+        if resolver is not None:  # a registry's own rule (Transform: lamindb §6.1)
+            return list(resolver(self, records))
         has_type = "type_id" in sa.inspect(model).columns
         versioned = hasattr(model, "is_latest")
 

@@ -98,3 +98,101 @@ def hand_over_latest(repo: Repository, record: Any, branch_id: int) -> None:
         successor.is_latest = True
         logger.info("new latest %s version is: %s", model.__name__, successor.uid)
     repo.session.flush()
+
+
+def source_hash(source_code: str) -> str:
+    """The hash of a transform's source code (MD5, base64url, 22 characters)."""
+    import base64
+    import hashlib
+
+    digest = hashlib.md5(source_code.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:22]
+
+
+def resolve_transforms(repo: Repository, records: list[Any]) -> list[Any | None]:
+    """lamindb's Transform resolution (reference §6.1), at save time: for each new record the
+    stored transform it is (returned instead of inserting), or None to insert it -- as a
+    new family, or as the next version of the family of its key.
+
+    * The same source code (by hash, any key, latest and not trashed) is that transform.
+    * A key whose head has no source code yet is that head (it takes the new source code).
+    * A key whose head holds other source code gets a new version of the family; a version
+      tag the family already has raises ``InvalidArgument`` (a ``ValueError``): the stored
+      version's source code is never overwritten.
+    """
+    from .concurrency import lock_names
+
+    model = type(records[0])
+    keys = sorted({r.__dict__.get("key") for r in records if r.__dict__.get("key")})
+    lock_names(repo.session, model.__tablename__, keys)  # one family per key, concurrently too
+    matches: list[Any | None] = []
+    for record in records:
+        state = record.__dict__
+        source = state.get("source_code")
+        if source is not None and state.get("hash") is None:
+            record.hash = source_hash(source)
+        if getattr(record, "_uid_given", False) or getattr(record, "_revises", None) is not None:
+            matches.append(None)
+            continue
+        visible = [*repo._visibility(model, branches=False), model.branch_id != -1]
+        if source is not None and not state.get("_skip_hash_lookup"):
+            same = repo._scalars(
+                sa.select(model)
+                .where(model.hash == record.hash, model.is_latest.is_(True), *visible)
+                .order_by(model.created_at.desc(), model.id.desc())
+                .limit(1)
+            )
+            if same:
+                if same[0].key != state.get("key"):
+                    logger.warning(
+                        "key %s on existing transform differs from passed key %s, keeping "
+                        "original key",
+                        same[0].key,
+                        state.get("key"),
+                    )
+                matches.append(same[0])
+                continue
+        head = _head_by_key(repo, model, state.get("key"), visible)
+        if head is None:
+            matches.append(None)
+            continue
+        version = state.get("version_tag")
+        if head.source_code is None:
+            if source is not None:
+                head.source_code, head.hash = source, record.hash
+            logger.info("no source code was yet saved, returning existing transform with same key")
+            matches.append(head)
+            continue
+        if (source is None or source == head.source_code) and version in (None, head.version_tag):
+            matches.append(head)
+            continue
+        if version is not None:
+            taken = repo._scalars(
+                sa.select(model.id).where(
+                    _family(repo, model, head.uid[: model._uid_stem_length]),
+                    model.version_tag == version,
+                ).limit(1)
+            )
+            if taken:
+                raise InvalidArgument(
+                    f"Please change the version tag or leave it `None`, {version!r} is already "
+                    "taken"
+                )
+        record._revises = head  # the next version of the family: uid and demotion on save
+        matches.append(None)
+    return matches
+
+
+def _head_by_key(repo: Repository, model: Any, key: Any, visible: list[Any]) -> Any:
+    """The newest latest, non-trashed version with ``key``, preferring the current branch."""
+    rows = repo._scalars(
+        sa.select(model)
+        .where(model.key == key, model.is_latest.is_(True), *visible)
+        .order_by(
+            (model.branch_id == repo.current_branch_id).desc(),
+            model.created_at.desc(),
+            model.id.desc(),
+        )
+        .limit(1)
+    )
+    return rows[0] if rows else None

@@ -129,7 +129,8 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         ):
             required.append((key, fk_to_relationship.get(key)))
     allowed.update(cls._init_aliases)
-    allowed.update(cls._init_extra)
+    for klass in cls.__mro__:  # mixins add their own (features=, revises=, ...)
+        allowed.update(vars(klass).get("_init_extra", ()))
     allowed.discard("uid") if cls._uid_length == 0 else None
     return _InitSpec(
         allowed=frozenset(allowed),

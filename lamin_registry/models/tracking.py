@@ -126,6 +126,21 @@ class Transform(VersionedRecord, TracksRun, TracksUpdates):
 
     __table_args__ = (sa.UniqueConstraint("key", "hash"),)
 
+    _init_extra: ClassVar[frozenset[str]] = frozenset({"aux", "revises", "skip_hash_lookup"})
+
+    @classmethod
+    def _resolve_stored(cls, repo: Any, records: list[Any]) -> list[Any]:
+        """Which stored transform each new one is (see ``versioning.resolve_transforms``)."""
+        from ..versioning import resolve_transforms
+
+        return resolve_transforms(repo, records)
+
+    def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
+        skip = kwargs.pop("skip_hash_lookup", False)
+        super()._prepare_kwargs(kwargs)
+        if skip:
+            self.__dict__["_skip_hash_lookup"] = True
+
     def _after_init(self, kwargs: dict[str, Any]) -> None:
         kind = kwargs.get("kind")
         if kind is not None and kind not in TRANSFORM_KINDS:
