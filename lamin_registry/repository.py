@@ -310,7 +310,8 @@ class Repository:
             limit=limit,
         )
         params = {prepared.parameter(key): value for key, value in values.items()}
-        return self._scalars(stmt, params)
+        records = prepared.load(self.session, stmt, params)  # None: the ORM path
+        return self._scalars(stmt, params) if records is None else records
 
     def _get_by_uid(self, model: type[R], uid: str) -> R:
         if not hasattr(model, "uid"):

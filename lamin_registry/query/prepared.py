@@ -15,10 +15,14 @@ nothing to invalidate, and a stale statement cannot be picked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
+from ..dberrors import translated
 from .lookups import BRANCH_KEYS, Condition, _coerce, _python_kind
 
 Visibility = tuple[tuple[int, ...] | None, tuple[int, ...] | None]
@@ -128,5 +132,179 @@ def select_by(
             stmt = stmt.limit(limit)
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
+            _LOADERS.clear()
         _STATEMENTS[key] = stmt
+        _LOADERS[id(stmt)] = (stmt, _plan_loader(model, conditions, limit), {})
     return stmt
+
+
+# -- loading rows without the ORM's execution machinery ------------------------------------------
+#
+# ``session.scalars(stmt)`` costs about 300 µs for a one-row get, most of it in ORM execution
+# (events, compiled-cache look-up, result metadata, loader set-up), against 20 µs for the query
+# itself. For the statements above the work is always the same, so it is done once: the SQL
+# string, the bound parameters' order and processors, the columns' result processors. A call
+# autoflushes, sends the SQL through the session's connection (so connection events, the
+# transaction and RLS settings hold), and turns each row into the object a load would give: the
+# one already in the identity map, or a new persistent instance registered there the way
+# ``loading._instance`` registers it. Anything unusual (load events, eager relationships,
+# deferred or expression columns, expired attributes, ``do_orm_execute`` listeners other
+# than lamin_registry's own) takes the ORM path.
+
+
+@dataclass(slots=True)
+class _Loader:
+    mapper: Any
+    statement: sa.Select[Any]  # Core: the loaded columns, the same WHERE and LIMIT
+    keys: list[str]
+    pk_index: int
+
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    positional: list[str] | None  # parameter names in order (qmark), None: named
+    defaults: dict[str, Any]
+    bind: dict[str, Any]  # bind processors
+    results: list[Any]  # result processor per column, or None
+
+
+_LOADERS: dict[int, tuple[sa.Select[Any], _Loader | None, dict[str, _Compiled]]] = {}
+_LAZY_OK = frozenset({"select", True, "raise", "raise_on_sql", "noload", "write_only", "dynamic"})
+
+
+def _plan_loader(model: Any, conditions: list[Any], limit: int | None) -> _Loader | None:
+    mapper: Any = sa.inspect(model)
+    table = mapper.local_table
+    if (
+        mapper.inherits is not None
+        or mapper.polymorphic_on is not None
+        or mapper.version_id_col is not None
+        or not isinstance(table, sa.Table)
+        or any(rel.lazy not in _LAZY_OK for rel in mapper.relationships)
+        or len(mapper.primary_key) != 1
+    ):
+        return None
+    keys: list[str] = []
+    columns: list[Any] = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.deferred or len(prop.columns) != 1 or not isinstance(column, sa.Column):
+            return None
+        if column.table is not table:
+            return None
+        keys.append(prop.key)
+        columns.append(column)
+    pk = mapper.primary_key[0]
+    if pk not in columns:
+        return None
+    statement = sa.select(*columns).where(*conditions)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return _Loader(mapper, statement, keys, columns.index(pk))
+
+
+def _compiled(loader: _Loader, dialect: sa.Dialect) -> _Compiled:
+    compiled: Any = loader.statement.compile(dialect=dialect)
+    positional = list(compiled.positiontup) if compiled.positional else None
+    results = [
+        column.type._cached_result_processor(dialect, None)
+        for column in loader.statement.selected_columns
+    ]
+    return _Compiled(
+        sql=str(compiled),
+        positional=positional,
+        defaults=dict(compiled.params),
+        bind=dict(compiled._bind_processors),
+        results=results,
+    )
+
+
+def _own_listeners_only(session: Session) -> bool:
+    from .. import hooks
+
+    own = {
+        hooks._refuse_unchecked_writes,
+        hooks._visible_relationships,
+        hooks._note_known_run_inputs,
+    }
+    return all(listener in own for listener in session.dispatch.do_orm_execute)
+
+
+def _fetch(connection: sa.Connection, sql: str, bound: Any) -> list[Any]:
+    """The rows, through the driver's cursor: SQLAlchemy's result set-up costs more than the
+    query. Cursor-execution listeners run as ``Connection`` runs them (the same loop, their
+    returned statement and parameters used); a driver error is raised again through the
+    connection, so it arrives translated (``handle_error``) as from any other statement."""
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    events = connection._has_events or connection.engine._has_events
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            if events:
+                for before in connection.dispatch.before_cursor_execute:
+                    sql, bound = before(connection, cursor, sql, bound, None, False)
+            cursor.execute(sql, bound)
+            if events:
+                for after in connection.dispatch.after_cursor_execute:
+                    after(connection, cursor, sql, bound, None, False)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except connection.dialect.loaded_dbapi.Error:
+        pass
+    with translated("query failed"):
+        return list(connection.exec_driver_sql(sql, bound).all())
+
+
+def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list[Any] | None:
+    """The records ``session.scalars(stmt, params).all()`` would return, or None when the
+    statement needs the ORM path (see above)."""
+    entry = _LOADERS.get(id(stmt))
+    if entry is None or entry[0] is not stmt or entry[1] is None:
+        return None
+    loader = entry[1]
+    mapper = loader.mapper
+    if mapper.class_manager.dispatch.load or session.dispatch.loaded_as_persistent:
+        return None
+    if not _own_listeners_only(session):
+        return None
+    session._autoflush()
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = entry[2].get(dialect.name)
+    if compiled is None:
+        compiled = entry[2][dialect.name] = _compiled(loader, dialect)
+    values = dict(compiled.defaults)
+    values.update(params)
+    for name, processor in compiled.bind.items():
+        values[name] = processor(values[name])
+    bound: Any = (
+        tuple(values[name] for name in compiled.positional)
+        if compiled.positional is not None
+        else values
+    )
+    rows = _fetch(connection, compiled.sql, bound)
+    identity_map = session.identity_map
+    identity_class = mapper._identity_class
+    records: list[Any] = []
+    for row in rows:
+        key = (identity_class, (row[loader.pk_index],), None)
+        found = identity_map.get(key)
+        if found is not None:
+            state = instance_state(found)
+            if state.expired_attributes or state.expired:
+                return None  # the ORM fills expired attributes from the row
+            records.append(found)
+            continue
+        instance = mapper.class_manager.new_instance()
+        state = instance_state(instance)
+        state_dict = instance.__dict__
+        for attr, processor, value in zip(loader.keys, compiled.results, row, strict=True):
+            state_dict[attr] = value if processor is None or value is None else processor(value)
+        state.key = key
+        state.identity_token = None
+        state.session_id = session.hash_key
+        identity_map._add_unpresent(state, key)
+        records.append(instance)
+    return records
