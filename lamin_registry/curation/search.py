@@ -65,7 +65,7 @@ MEMORY_FUZZY_CUTOFF = 55.0  # rapidfuzz candidates (lenient); FUZZY_CUTOFF decid
 WORD_SEPARATORS = (" ", "-", "_", "|", "/", "(", ".", ",", ";", ":")
 EXACT, PREFIX, WORD, CONTAINED, FUZZY = range(5)
 _BANDS = {PREFIX: 90.0, WORD: 80.0, CONTAINED: 70.0}
-_IDS = sa.bindparam("lr_ids", expanding=True)  # one statement whatever the number of ids
+_IDS: Any = sa.bindparam("lr_ids", expanding=True)  # one statement whatever the number of ids
 
 _FTS_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, tuple[str, ...] | None]] = (
     weakref.WeakKeyDictionary()
@@ -612,15 +612,19 @@ def _memory_ranked(
                 candidates.append(id_)
         if want is not None and len(candidates) >= want:
             break
-    rows = _visible_rows(repo, model, fields, conditions, candidates, want)
+    count = FUZZY_CANDIDATES_ALL if limit is None else clamp(2 * limit + 10)
+
+    def similar() -> list[Any]:
+        found = search_memory.fuzzy(texts, needle, count, MEMORY_FUZZY_CUTOFF)
+        return [id_ for id_ in found if id_ not in seen]
+
+    fuzzy_wanted = len(needle) >= 3 and (limit is None or len(candidates) < limit)
+    fuzzy_ids = similar() if fuzzy_wanted else []  # read with the lexical rows: one statement
+    rows = _visible_rows(repo, model, fields, conditions, [*candidates, *fuzzy_ids], None)
     ranked = _rank(needle, rows, fields, False)
-    if len(needle) >= 3 and (limit is None or len(ranked) < limit):
-        count = FUZZY_CANDIDATES_ALL if limit is None else clamp(2 * limit + 10)
-        similar = [
-            id_ for id_ in search_memory.fuzzy(texts, needle, count, MEMORY_FUZZY_CUTOFF)
-            if id_ not in seen
-        ]
-        fuzzy_rows = _visible_rows(repo, model, fields, conditions, similar, None)
+    if not fuzzy_wanted and len(needle) >= 3 and limit is not None and len(ranked) < limit:
+        # fewer visible than candidates: the fuzzy tier after all
+        fuzzy_rows = _visible_rows(repo, model, fields, conditions, similar(), None)
         ranked = _rank(needle, [*rows, *fuzzy_rows], fields, False)
     return ranked
 

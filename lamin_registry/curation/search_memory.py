@@ -80,19 +80,18 @@ def _engine(repo: Repository) -> sa.Engine:
 
 
 def _key(repo: Repository, fts: str) -> tuple[Any, ...]:
-    connection = repo.session.connection()
-    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
-    changes, structure = connection.exec_driver_sql(
-        f'SELECT total_changes(), (SELECT block FROM "{fts}_data" WHERE id = 10)'
+    row = repo.session.connection().exec_driver_sql(
+        "SELECT (SELECT data_version FROM pragma_data_version()), total_changes(), "
+        f'(SELECT block FROM "{fts}_data" WHERE id = 10)'
     ).one()
-    return (version, changes, structure)
+    return tuple(row)
 
 
 def texts_for(
     repo: Repository, model: type, fields: Sequence[str], fts: str
 ) -> Texts | None:
     """The registry's texts, read again only when the key changed; None above MAX_ROWS."""
-    table = sa.inspect(model).local_table
+    table: Any = sa.inspect(model).local_table
     cache = _CACHE.setdefault(_engine(repo), {})
     name = (table.name, tuple(fields))
     key = _key(repo, fts)
