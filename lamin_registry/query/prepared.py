@@ -220,6 +220,12 @@ def _compiled(loader: _Loader, dialect: sa.Dialect) -> _Compiled:
     )
 
 
+def _fast_load_allowed(session: Session, loader: _Loader) -> bool:
+    if loader.mapper.class_manager.dispatch.load or session.dispatch.loaded_as_persistent:
+        return False
+    return _own_listeners_only(session)
+
+
 def _own_listeners_only(session: Session) -> bool:
     from .. import hooks
 
@@ -264,10 +270,7 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
     if entry is None or entry[0] is not stmt or entry[1] is None:
         return None
     loader = entry[1]
-    mapper = loader.mapper
-    if mapper.class_manager.dispatch.load or session.dispatch.loaded_as_persistent:
-        return None
-    if not _own_listeners_only(session):
+    if not _fast_load_allowed(session, loader):
         return None
     session._autoflush()
     connection = session.connection()
@@ -285,8 +288,19 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
         else values
     )
     rows = _fetch(connection, compiled.sql, bound)
+    return _instances(session, loader, compiled.results, rows)
+
+
+def _instances(
+    session: Session, loader: _Loader, processors: list[Any], rows: list[Any]
+) -> list[Any] | None:
+    """The objects of ``rows`` as an ORM load gives them (see above); None: ORM path."""
+    mapper = loader.mapper
     identity_map = session.identity_map
     identity_class = mapper._identity_class
+    new_instance = mapper.class_manager.new_instance
+    keys = loader.keys
+    processed = all(processor is None for processor in processors)
     records: list[Any] = []
     for row in rows:
         key = (identity_class, (row[loader.pk_index],), None)
@@ -297,14 +311,37 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
                 return None  # the ORM fills expired attributes from the row
             records.append(found)
             continue
-        instance = mapper.class_manager.new_instance()
+        instance = new_instance()
         state = instance_state(instance)
-        state_dict = instance.__dict__
-        for attr, processor, value in zip(loader.keys, compiled.results, row, strict=True):
-            state_dict[attr] = value if processor is None or value is None else processor(value)
+        if processed:
+            instance.__dict__.update(zip(keys, row, strict=True))
+        else:
+            instance.__dict__.update(
+                (attr, value if processor is None or value is None else processor(value))
+                for attr, processor, value in zip(keys, processors, row, strict=True)
+            )
         state.key = key
         state.identity_token = None
         state.session_id = session.hash_key
         identity_map._add_unpresent(state, key)
         records.append(instance)
     return records
+
+
+def load_where(
+    session: Session, model: Any, conditions: list[Any], order_by: list[Any]
+) -> list[Any] | None:
+    """``session.scalars(select(model).where(*conditions).order_by(*order_by)).all()`` for
+    many rows (lookup, from_values), or None when it needs the ORM path (see above)."""
+    loader = _plan_loader(model, conditions, None)
+    if loader is None or not _fast_load_allowed(session, loader):
+        return None
+    session._autoflush()
+    connection = session.connection()
+    statement = loader.statement.order_by(*order_by)
+    from ..bulk import gc_paused
+
+    with gc_paused():  # thousands of new objects: no full collections walking them all
+        with translated("query failed"):
+            rows = list(connection.execute(statement))  # Core applies the result processors
+        return _instances(session, loader, [None] * len(loader.keys), rows)
