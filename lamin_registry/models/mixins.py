@@ -51,7 +51,51 @@ class TracksUpdates:
     )
 
 
-class HasType:
+class _MembersQuery:
+    """``type.query_<model>s(depth=None)``: the records below a type (``query_ulabels`` on a
+    ULabel, ``query_records`` on a Record, ...); other spellings do not exist on a class."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if self.name != f"query_{owner.__name__.lower()}s" or obj is None:
+            raise AttributeError(self.name)
+
+        def query(depth: int | None = None) -> Any:
+            from ..features.accessor import repository_of
+            from ..hierarchy import query_members
+
+            return query_members(repository_of(obj), obj, depth)
+
+        query.__doc__ = _MembersQuery.__doc__
+        return query
+
+
+def _repo(record: Any) -> Any:
+    from ..features.accessor import repository_of
+
+    return repository_of(record)
+
+
+class HasTypeQueries:
+    """``query_types()`` and ``query_<model>s()`` of the registries with types."""
+
+    query_records = _MembersQuery()
+    query_ulabels = _MembersQuery()
+    query_features = _MembersQuery()
+    query_schemas = _MembersQuery()
+    query_projects = _MembersQuery()
+    query_references = _MembersQuery()
+
+    def query_types(self) -> list[Any]:
+        """The types above this record, nearest first (a hidden type ends the chain)."""
+        from ..hierarchy import query_types
+
+        return query_types(_repo(self), self)
+
+
+class HasType(HasTypeQueries):
     """``is_type`` and ``type_id``: records organised under type records of the same registry.
 
     The reverse collection is the lowercased plural of the class (``ULabel.ulabels``).
@@ -77,6 +121,34 @@ class HasType:
 
 class HasParents:
     """``parents`` and ``children`` through ``<table>_parents`` (lamindb's self many-to-many)."""
+
+    def query_parents(self) -> Any:
+        """Every visible ancestor (one recursive statement; cycles end), as a Query."""
+        from ..hierarchy import query_parents
+
+        return query_parents(_repo(self), self)
+
+    def query_children(self) -> Any:
+        """Every visible descendant (one recursive statement; cycles end), as a Query."""
+        from ..hierarchy import query_children
+
+        return query_children(_repo(self), self)
+
+    def view_parents(
+        self,
+        field: str | None = None,
+        with_children: bool = False,
+        distance: int = 5,
+        return_str: bool = False,
+    ) -> str | None:
+        """Print a text tree of the ancestors (and with ``with_children`` descendants)."""
+        from ..hierarchy import view_parents
+
+        text = view_parents(_repo(self), self, field, with_children, distance)
+        if return_str:
+            return text
+        print(text)
+        return None
 
     @declared_attr
     def parents(cls) -> Mapped[list[Any]]:
@@ -152,3 +224,21 @@ class CanCurate:
 
 
 __all__ = ["CanCurate", "HasParents", "HasType", "IsVersioned", "TracksRun", "TracksUpdates"]
+
+
+def _check_type_assignment(target: Any, value: Any, oldvalue: Any, initiator: Any) -> None:
+    """``type=`` must be a record with ``is_type=True`` (lamindb's ``ValueError``)."""
+    if value is not None and not value.__dict__.get("is_type", False):
+        from ..errors import InvalidArgument
+
+        model = type(target).__name__.lower()
+        raise InvalidArgument(
+            f"You can only assign a {model} with `is_type=True` as `type` to another {model}, "
+            f"but this doesn't have it: {value!r}"
+        )
+
+
+@sa.event.listens_for(HasType, "mapper_configured", propagate=True)
+def _add_type_check(mapper: Any, cls: type) -> None:
+    if "type" in mapper.relationships:
+        sa.event.listen(mapper.class_manager["type"], "set", _check_type_assignment)
