@@ -4,6 +4,9 @@
 
 On one SQLite file (WAL) it runs, in separate processes:
 
+Every process connects and runs one session first (imports, statement compilation), then
+all start together. Measured:
+
 * ``readers`` processes alone, each looping ``with inst.session(): get(ULabel, name=...)`` plus
   a ``filter(...).count()``, for ``seconds``: the floor;
 * the same readers beside ``writers`` processes, each looping ``with inst.session():`` a
@@ -40,8 +43,18 @@ def _instance(url: str, mode: str) -> lr.Instance:
     return inst
 
 
+def _warm(inst: lr.Instance, name: str) -> None:
+    """First use costs ~0.5 s of imports and statement compilation: not what is measured."""
+    with inst.session() as repo:
+        repo.get(lr.ULabel, name="seed 0")
+        repo.filter(lr.ULabel, name__startswith="seed 1").count()
+        repo.save(lr.ULabel(name=name))
+
+
 def _reader(url: str, mode: str, seconds: float, start: Any, out: Any) -> None:
     inst = _instance(url, mode)
+    _warm(inst, f"warm reader {time.time()}")
+    out.put(("ready",))
     start.wait()
     done, slowest = 0, 0.0
     end = time.perf_counter() + seconds
@@ -58,6 +71,8 @@ def _reader(url: str, mode: str, seconds: float, start: Any, out: Any) -> None:
 
 def _writer(url: str, mode: str, seconds: float, number: int, start: Any, out: Any) -> None:
     inst = _instance(url, mode)
+    _warm(inst, f"warm writer {number}")
+    out.put(("ready",))
     start.wait()
     done, errors = 0, 0
     end = time.perf_counter() + seconds
@@ -75,6 +90,7 @@ def _writer(url: str, mode: str, seconds: float, number: int, start: Any, out: A
 
 def _holder(url: str, mode: str, hold: float, start: Any, held: Any) -> None:
     inst = _instance(url, mode)
+    _warm(inst, "warm holder")
     start.wait()
     with inst.session() as repo:
         repo.save(lr.ULabel(name="held"))
@@ -92,7 +108,8 @@ def run_mix(url: str, mode: str, seconds: float, writers: int, readers: int) -> 
               for i in range(writers)]
     for proc in procs:
         proc.start()
-    time.sleep(2.0)  # let every process import and connect
+    for _ in procs:  # every process connected and warmed up
+        out.get(timeout=120)
     start.set()
     results = [out.get(timeout=seconds + 60) for _ in procs]
     for proc in procs:
@@ -113,6 +130,7 @@ def held_lock_read(url: str, mode: str, hold: float = 1.0) -> float:
     proc = ctx.Process(target=_holder, args=(url, mode, hold, start, held))
     proc.start()
     inst = _instance(url, mode)
+    _warm(inst, "warm main")
     start.set()
     held.wait(timeout=60)
     began = time.perf_counter()
@@ -139,34 +157,58 @@ def measure(mode: str, seconds: float, writers: int, readers: int) -> dict[str, 
     return {"alone": alone, "mixed": mixed, "held_read_s": held}
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs; medians shown")
     parser.add_argument("--mode", choices=("before", "after", "both"), default="both")
     args = parser.parse_args()
     modes = ["before", "after"] if args.mode == "both" else [args.mode]
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    for _ in range(args.rounds):  # alternate, so a busy machine hurts both modes alike
+        for mode in modes:
+            runs[mode].append(measure(mode, args.seconds, args.writers, args.readers))
     results = {}
     for mode in modes:
-        r = results[mode] = measure(mode, args.seconds, args.writers, args.readers)
-        alone, mixed = r["alone"], r["mixed"]
-        ratio = mixed["reads_per_s"] / alone["reads_per_s"]
+
+        def med(path: tuple[str, ...], mode: str = mode) -> float:
+            values = []
+            for run in runs[mode]:
+                value: Any = run
+                for key in path:
+                    value = value[key]
+                values.append(float(value))
+            return _median(values)
+
+        r = results[mode] = {
+            "alone": med(("alone", "reads_per_s")),
+            "mixed": med(("mixed", "reads_per_s")),
+            "slowest": med(("mixed", "slowest_read_s")),
+            "writes": med(("mixed", "writes_per_s")),
+            "errors": sum(run["mixed"]["write_errors"] for run in runs[mode]),
+            "held": med(("held_read_s",)),
+        }
         print(
-            f"{mode:>6}: reads/s alone {alone['reads_per_s']:8.1f} | beside {args.writers} "
-            f"writers {mixed['reads_per_s']:8.1f} (ratio {ratio:.2f}, "
-            f"slowest read session {mixed['slowest_read_s'] * 1000:.0f} ms) | writes/s "
-            f"{mixed['writes_per_s']:7.1f} ({mixed['write_errors']} errors) | read beside a "
-            f"held write session {r['held_read_s'] * 1000:.1f} ms"
+            f"{mode:>6}: reads/s alone {r['alone']:7.1f} | beside {args.writers} writers "
+            f"{r['mixed']:7.1f} (ratio {r['mixed'] / r['alone']:.2f}, slowest read session "
+            f"{r['slowest'] * 1000:.0f} ms) | writes/s {r['writes']:6.1f} ({r['errors']} "
+            f"errors) | one read beside a held write session {r['held'] * 1000:.1f} ms"
         )
     if len(results) == 2:
         before, after = results["before"], results["after"]
         print(
-            "after/before: reads/s beside writers "
-            f"{after['mixed']['reads_per_s'] / before['mixed']['reads_per_s']:.1f}x, "
-            f"writes/s {after['mixed']['writes_per_s'] / before['mixed']['writes_per_s']:.2f}x, "
-            f"read beside a held write session {after['held_read_s'] * 1000:.1f} ms vs "
-            f"{before['held_read_s'] * 1000:.0f} ms"
+            f"after/before (medians of {args.rounds}): reads/s beside writers "
+            f"{after['mixed'] / before['mixed']:.2f}x, writes/s "
+            f"{after['writes'] / before['writes']:.2f}x, slowest read session "
+            f"{after['slowest'] * 1000:.0f} vs {before['slowest'] * 1000:.0f} ms, read beside "
+            f"a held write session {after['held'] * 1000:.1f} vs {before['held'] * 1000:.0f} ms"
         )
 
 

@@ -165,8 +165,11 @@ def test_read_then_write_conflict_is_concurrent_write(backend: str, fresh_url: s
 # -- SQLite wait bounds ----------------------------------------------------------------------
 
 
-def _beside_held_session(url: str, write: bool, action: Callable[[lr.Instance], None]) -> float:
-    """Seconds ``action`` takes while another process holds a session open for 1.5 s."""
+def _beside_held_session(
+    url: str, write: bool, action: Callable[[lr.Instance], None], repeat: int = 1
+) -> float:
+    """Seconds ``action`` takes (the best of ``repeat``: the bound is about waiting, not about
+    a busy machine's scheduling) while another process holds a session open for 1.5 s."""
     inst = lr.connect(url, user="alice")
     start, held, out = CTX.Event(), CTX.Event(), CTX.Queue()
     proc = CTX.Process(target=workers.hold_session, args=(url, write, 1.5, start, held, out))
@@ -174,9 +177,13 @@ def _beside_held_session(url: str, write: bool, action: Callable[[lr.Instance], 
     try:
         start.set()
         assert held.wait(60)
-        began = time.perf_counter()
-        action(inst)
-        took = time.perf_counter() - began
+        times = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            action(inst)
+            times.append(time.perf_counter() - began)
+        assert max(times) < 1.0, times  # none waited for the 1.5 s session
+        took = min(times)
         assert out.get(timeout=DEADLINE)[0] == "ok"
     finally:
         proc.join(timeout=10)
@@ -208,7 +215,7 @@ def sqlite_url(backend: str, fresh_url: str) -> str:
 
 def test_sqlite_read_never_waits_for_a_writer(sqlite_url: str) -> None:
     _read(lr.connect(sqlite_url, user="alice"))  # warm: imports, first query plans
-    took = _beside_held_session(sqlite_url, True, _read)
+    took = _beside_held_session(sqlite_url, True, _read, repeat=3)
     assert took <= 0.05, f"a read session took {took * 1000:.0f} ms beside a writer"
 
 
@@ -218,5 +225,19 @@ def test_sqlite_writer_does_not_wait_for_a_reader(sqlite_url: str) -> None:
 
 
 def test_sqlite_writer_waits_for_a_writer(sqlite_url: str) -> None:
-    took = _beside_held_session(sqlite_url, True, _write)
+    inst = lr.connect(sqlite_url, user="alice")
+    start, held, out = CTX.Event(), CTX.Event(), CTX.Queue()
+    args = (sqlite_url, True, 1.5, start, held, out)
+    proc = CTX.Process(target=workers.hold_session, args=args)
+    proc.start()
+    try:
+        start.set()
+        assert held.wait(60)
+        began = time.perf_counter()
+        _write(inst)  # waits for the holder's commit, then succeeds
+        took = time.perf_counter() - began
+        assert out.get(timeout=DEADLINE)[0] == "ok"
+    finally:
+        proc.join(timeout=10)
+        inst.close()
     assert 0.5 < took < 10, f"a write session took {took * 1000:.0f} ms beside a writer"
