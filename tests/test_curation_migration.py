@@ -30,7 +30,7 @@ def test_search_index_revision(fresh_url: str, backend: str) -> None:
                 )).scalars().all()
                 assert len(definitions) == len(declared)
                 assert all("gin" in d and "gin_trgm_ops" in d for d in definitions)
-        migrate.downgrade(engine, "-1")
+        migrate.downgrade(engine, "0002_access")  # below 0003_search_indexes
         with engine.connect() as connection:
             indexes = {ix["name"] for ix in sa.inspect(connection).get_indexes("lamindb_feature")}
             assert not indexes & declared
@@ -51,7 +51,7 @@ def test_existing_rows_are_indexed_by_the_upgrade(fresh_url: str, backend: str) 
     engine = sa.create_engine(fresh_url, poolclass=sa.pool.NullPool)
     try:
         migrate.upgrade(engine)
-        migrate.downgrade(engine, "-1")
+        migrate.downgrade(engine, "0002_access")  # below 0003_search_indexes
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO lamindb_space (id, uid, name) VALUES (1, 'aaaaaaaaaaaa', 'all')"

@@ -11,18 +11,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._common import (
+    IN_CHUNK,
+    VALUE_CHUNK,
     blank_na,
     check_value_types,
+    chunked,
     flatten,
     has_column,
     has_rows,
+    in_values,
     log,
     name_field,
     query_values,
     quote_list,
     resolve_field,
     row_conditions,
-    rows_matching,
     unique_values,
 )
 from .results import InspectResult
@@ -48,10 +51,24 @@ def validated_set(
     repo: Repository, model: type, field: str, values: Sequence[Any], conditions: Sequence[Any]
 ) -> set[Any]:
     """The values (of ``values``) that some visible row holds exactly in ``field``."""
+    import sqlalchemy as sa
+
+    from ..dberrors import translated
+
     wanted, text = query_values(model, field, values)
     column = getattr(model, field)
-    rows = rows_matching(repo, model, column, wanted, conditions, [column], text=text)
-    return {row[1] for row in rows}
+    found: set[Any] = set()
+    if not wanted:
+        return found
+    # Core execution on the session's connection: only the matched values come back, and
+    # the ORM's result set-up would cost more than the indexed look-ups (autoflush kept)
+    repo.session._autoflush()
+    connection = repo.session.connection()
+    for chunk in chunked(wanted, VALUE_CHUNK if text else IN_CHUNK):
+        stmt = sa.select(column).where(in_values(repo, column, chunk, text=text), *conditions)
+        with translated("query failed"):
+            found.update(connection.execute(stmt).scalars())
+    return found
 
 
 def _log_summary(
