@@ -10,13 +10,16 @@ See ``docs/concurrency.md`` for the model. In short:
   commits and then finds its row (READ COMMITTED on PostgreSQL, a fresh snapshot on SQLite).
 * **SQLite sessions start deferred.** ``Instance.session()`` opens its transaction with a
   plain ``BEGIN``: reads take no lock and never wait (WAL). The repository's write entry points
-  call :func:`acquire_write_lock` before their first statement; it swaps the read-only
-  transaction for ``BEGIN IMMEDIATE`` (waiting, under the busy timeout, for other writers
-  only). Nothing is lost by the swap: the transaction has written nothing yet, and the
-  session then sees the newest committed data, as a PostgreSQL session does at each statement.
+  and every flush (``before_flush``: autoflush, commit) call :func:`acquire_write_lock` before
+  their first statement; it swaps the read-only transaction for ``BEGIN IMMEDIATE`` (waiting,
+  under the busy timeout, for other writers only). Nothing is lost by the swap: the
+  transaction has written nothing yet, and the session then sees the newest committed data,
+  as a PostgreSQL session does at each statement. This is the safe retry of a read-then-write
+  conflict: it happens before the conflict can.
 * **Conflicts are library errors.** A write that SQLite refuses because this transaction read
   first and another writer holds the lock or committed since (``SQLITE_BUSY`` on the upgrade,
-  ``SQLITE_BUSY_SNAPSHOT``), and PostgreSQL deadlocks and serialization failures, raise
+  ``SQLITE_BUSY_SNAPSHOT``; only inside a savepoint the caller opened, where no swap is
+  possible), and PostgreSQL deadlocks and serialization failures, raise
   :class:`~lamin_registry.errors.ConcurrentWrite`: roll back and run the session again.
 """
 
@@ -44,11 +47,10 @@ NAME_LOCK_TIMEOUT = 30.0
 set for the rest of that transaction) before raising :class:`DatabaseLocked`."""
 
 RETRY_RECIPE = (
-    "Another session wrote to the database since this one first read it. Nothing of this "
-    "session was written; roll back (leaving the `with inst.session()` block does) and run the "
-    "block again. Writes through repo.save/delete/restore/archive/grant take the write lock "
-    "before reading and never raise this; changes flushed at commit (`record.name = ...` "
-    "without repo.save) can."
+    "Another session wrote to the database since this one first read it, and this write ran "
+    "inside a savepoint of its own, where the session cannot take the write lock first. "
+    "Nothing of this session was written; roll back (leaving the `with inst.session()` block "
+    "does) and run the block again (docs/concurrency.md)."
 )
 
 

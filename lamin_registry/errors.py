@@ -55,10 +55,11 @@ class DatabaseLocked(LaminRegistryError, TimeoutError):
 class ConcurrentWrite(LaminRegistryError, RuntimeError):
     """Another session wrote at the same time and this transaction cannot go on: retryable.
 
-    SQLite: a session that read first and then wrote (without ``repo.save``/``delete``/...,
-    which take the write lock before reading) found the database changed or locked by another
-    writer. PostgreSQL: a deadlock or serialization failure. Nothing of the session was
-    written. Recipe: leave the ``with inst.session()`` block (it rolls back) and run it again::
+    SQLite: a session that read first and then wrote inside a savepoint it opened itself
+    (elsewhere the session takes the write lock before its first write) found the database
+    changed or locked by another writer. PostgreSQL: a deadlock or serialization failure.
+    Nothing of the session was written. Recipe: leave the ``with inst.session()`` block (it
+    rolls back) and run it again::
 
         for attempt in range(5):
             try:

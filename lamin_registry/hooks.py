@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from . import access, session_state
+from . import access, concurrency, session_state
 from .errors import NoWriteAccess
 from .models.artifacts import Artifact, Collection
 from .models.base import BaseSQLRecord, SQLRecord
@@ -59,6 +59,7 @@ def _before_flush(session: Session, flush_context: object, instances: object) ->
     repo: Repository | None = session.info.get(REPOSITORY_KEY)
     if repo is None:
         return
+    concurrency.acquire_write_lock(session)  # SQLite: a read-only transaction may write now
     permissions = repo.permissions
     governance = False
     record: Any = None

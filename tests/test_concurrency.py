@@ -137,28 +137,41 @@ def test_sqlite_inner_writer_behind_outer_writer_times_out(backend: str, fresh_u
     inst.close()
 
 
-def test_read_then_write_conflict_is_concurrent_write(backend: str, fresh_url: str) -> None:
-    """A change flushed at commit (no repository write call) after another session committed
-    since this one first read: ConcurrentWrite, retryable; the retry succeeds."""
+def test_read_then_write_is_safe_and_conflicts_are_concurrent_write(
+    backend: str, fresh_url: str
+) -> None:
+    """SQLite: an edit flushed at commit after another session committed since this one first
+    read takes the write lock first (no error); only inside a savepoint the caller opened,
+    where that is impossible, does the stale snapshot raise ConcurrentWrite (retryable)."""
     if backend != "sqlite":
         pytest.skip("SQLite snapshots")
     inst = lr.connect(fresh_url, user="alice")
     with inst.session() as repo:
         repo.save(lr.ULabel(name="a"))
-    with pytest.raises(ConcurrentWrite, match="run the block again"), inst.session() as repo:
+    with inst.session() as repo:
         label = repo.get(lr.ULabel, name="a")  # this session's snapshot
         with inst.session() as other:
             other.save(lr.ULabel(name="b"))
-        label.description = "edited"  # flushed at commit: SQLite refuses the stale snapshot
+        label.description = "edited at commit"  # flushed at commit: lock first, then write
+    with pytest.raises(ConcurrentWrite, match="run the block again"), inst.session() as repo:
+        label = repo.get(lr.ULabel, name="a")
+        with inst.session() as other:
+            other.save(lr.ULabel(name="c"))
+        with repo.session.begin_nested():  # the caller's own savepoint
+            label.description = "edited in a savepoint"
+            repo.session.flush()
     for _attempt in range(3):  # the documented recipe
         try:
             with inst.session() as repo:
-                repo.get(lr.ULabel, name="a").description = "edited"
+                label = repo.get(lr.ULabel, name="a")
+                with repo.session.begin_nested():
+                    label.description = "edited in a savepoint"
             break
         except ConcurrentWrite:
             continue
     with inst.session() as repo:
-        assert repo.get(lr.ULabel, name="a").description == "edited"
+        assert repo.get(lr.ULabel, name="a").description == "edited in a savepoint"
+        assert repo.filter(lr.ULabel).count() == 3
     inst.close()
 
 
