@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import _context, access, concurrency, hooks, versioning
+from . import _context, access, concurrency, hooks, session_state, versioning
 from .bulk import insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
@@ -213,7 +213,8 @@ class Repository:
                 "ignore", message=_PENDING_BACKREF_WARNING, category=sa.exc.SAWarning
             )
             concurrency.acquire_write_lock(self.session)  # SQLite: before reading to write
-            with translated(action), self.session.begin_nested():
+            # pending changes are flushed inside the savepoint: a failure rolls back only it
+            with translated(action), session_state.savepoint(self.session):
                 yield
 
     # -- queries ------------------------------------------------------------------------
@@ -592,6 +593,7 @@ class Repository:
                 self.session.expire(target)  # its collections: loaded again, now empty
             self.session.delete(target)
             self.session.flush()
+            session_state.forget_deleted(self.session, model, state.identity or ())
 
     def _delete_query(self, query: Query[Any], permanent: bool) -> None:
         model = query.model
@@ -637,6 +639,7 @@ class Repository:
         for obj in list(self.session.identity_map.values()):
             if type(obj) is model and sa.inspect(obj).identity[0] in wanted:
                 self.session.expunge(obj)
+        session_state.forget_deleted(self.session, model, ids)  # out of loaded collections
 
     def _check_protected(self, model: type, ids: list[Any]) -> None:
         """Refuse a permanent delete that protected (RESTRICT) references would block."""
@@ -778,6 +781,7 @@ class Repository:
             if found:
                 return found[0], True
         record = FeatureValue(feature_id=feature_id, value=value, hash=digest)
+        concurrency.acquire_write_lock(self.session)  # SQLite: not inside the savepoint below
         try:
             with self.session.begin_nested():
                 self.session.add(record)
