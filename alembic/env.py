@@ -29,6 +29,7 @@ import lamin_registry.models
 from lamin_registry.migrate import (
     VERSION_TABLE,
     begin_sqlite_transaction,
+    compare_type,
     include_name,
     include_object,
     render_item,
@@ -71,7 +72,7 @@ def configure_options(dialect_name: str) -> dict[str, Any]:
         "version_table": VERSION_TABLE,
         "include_name": include_name,
         "include_object": include_object,
-        "compare_type": True,
+        "compare_type": compare_type,
         # Reflected defaults differ by backend (`now()` vs `CURRENT_TIMESTAMP`, `1` vs `'1'`);
         # comparing them reports noise, not drift.
         "compare_server_default": False,

@@ -23,10 +23,14 @@ DATA_DROPPED = {
         "the tables lamindb_spaceaccess and lamindb_teamuser: every space grant and team "
         "membership"
     ),
+    "0006_lamindb_columns": (
+        "the columns created_at, created_by_id and run_id of lamindb_schemacomponent"
+    ),
 }
 NO_DATA_LOSS = {
     "0003_search_indexes": "search indexes only (rebuilt from the records on upgrade)",
     "0004_rls": "row-level security policies only (PostgreSQL)",
+    "0005_visibility_indexes": "indexes only",
 }
 CONFIRM_FLAG = "--yes-drop-data"
 

@@ -49,7 +49,7 @@ Target: TypeAlias = str | URL | Engine | Connection
 VERSION_TABLE = "lamin_registry_alembic_version"
 """lamin_registry's own Alembic version table (a host's ``alembic_version`` stays its own)."""
 
-HEAD = "0005_visibility_indexes"
+HEAD = "0006_lamindb_columns"
 """The newest revision shipped (``tests/test_migrations.py`` checks it against the scripts).
 
 It lets :func:`lamin_registry.connect` see that a database is up to date with plain SQL,
@@ -64,6 +64,7 @@ __all__ = [
     "Target",
     "begin_sqlite_transaction",
     "check",
+    "compare_type",
     "current",
     "downgrade",
     "head",
@@ -123,6 +124,27 @@ def include_object(
         schema = obj.schema if isinstance(obj, sa.Table) else None
         return _is_own_table(name, schema)
     return True
+
+
+def compare_type(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: Any,
+    metadata_type: Any,
+) -> bool | None:
+    """Alembic ``compare_type`` hook: JSON columns are ``TEXT`` (with lamindb's
+    ``JSON_VALID`` check) on SQLite since ``0006_lamindb_columns``, as in lamindb's own
+    databases; the models' ``JSONType`` matches that. Anything else: Alembic's comparison."""
+    from .models.types import JSONType
+
+    if (
+        context.dialect.name == "sqlite"
+        and isinstance(metadata_type, JSONType)
+        and isinstance(inspected_type, sa.Text | sa.JSON)
+    ):
+        return False
+    return None
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -537,7 +559,7 @@ def check(target: Target) -> None:
             connection,
             opts={
                 "version_table": VERSION_TABLE,
-                "compare_type": True,
+                "compare_type": compare_type,
                 "compare_server_default": False,
                 "include_name": include_name,
                 "include_object": include_object,

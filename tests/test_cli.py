@@ -180,7 +180,7 @@ def test_empty_database(run: Run, fresh_url: str) -> None:
 def test_downgrade_check_upgrade_cycle(run: Run, fresh_url: str) -> None:
     assert run("init", fresh_url)[0] == 0
     head = lr.migrate.head()
-    code, out, _ = run("--url", fresh_url, "downgrade", "-1")
+    code, out, _ = run("--url", fresh_url, "downgrade", "-1", "--yes-drop-data")  # 0006's columns
     assert code == 0 and "Downgraded" in out
     previous = lr.migrate.current(fresh_url)
     assert previous is not None and previous != head

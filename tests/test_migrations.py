@@ -112,7 +112,7 @@ def differences(engine: sa.Engine) -> list[object]:
         context = MigrationContext.configure(
             connection,
             opts={
-                "compare_type": True,
+                "compare_type": migrate.compare_type,
                 "include_name": migrate.include_name,
                 "include_object": migrate.include_object,
             },

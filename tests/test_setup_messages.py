@@ -287,6 +287,10 @@ def test_a_downgrade_that_drops_data_needs_the_flag(
     code, _, err = cli(capsys, "--url", fresh_url, "downgrade", "base")
     assert code == 2 and "every lamin_registry table" in err and "--yes-drop-data" in err
     assert lr.migrate.current(fresh_url) == head  # refused: nothing changed
+    code, _, err = cli(capsys, "--url", fresh_url, "downgrade", "0005_visibility_indexes")
+    assert code == 2 and "lamindb_schemacomponent" in err  # 0006 drops lamindb's columns
+    assert cli(capsys, "--url", fresh_url, "downgrade", "0005_visibility_indexes",
+               "--yes-drop-data")[0] == 0
     code, out, _ = cli(capsys, "--url", fresh_url, "downgrade", "0002_access")
     assert code == 0 and "Downgraded" in out  # indexes and policies only: no flag needed
     code, out, _ = cli(capsys, "--url", fresh_url, "downgrade", "base", "--yes-drop-data")

@@ -253,6 +253,7 @@ sa.Table(
     "lamindb_schemacomponent",
     metadata,
     sa.Column("id", _BIG_ID, primary_key=True),
+    *_tracking(run=True),  # lamindb's columns (0006_lamindb_columns)
     _ref("schema", "composite_id", cascade=True),
     _ref("schema", "component_id", cascade=False),
     sa.Column("slot", sa.String(255)),
