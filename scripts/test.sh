@@ -3,6 +3,8 @@
 # run pytest on SQLite + PostgreSQL, the schema drift check, then ruff and mypy.
 #   usage: scripts/test.sh [pytest args...]
 # Env: LR_PG_STOP=1 stops the PostgreSQL server at the end (default: leave it running for reuse).
+#      LR_SKIP_LAMINDB=1 skips the lamindb interop step (it installs lamindb into its own venv,
+#      scripts/lamindb_venv.sh, ~5 min the first time, then runs ~4 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,16 @@ echo "LAMIN_REGISTRY_TEST_PG_URL=$LAMIN_REGISTRY_TEST_PG_URL"
 failed=()
 step "pytest (SQLite + PostgreSQL)"
 .venv/bin/python -m pytest "$@" || failed+=(pytest)
+if [ "${LR_SKIP_LAMINDB:-0}" != 1 ]; then
+  # the real lamindb in its own venv (never in .venv); the default run above deselects these
+  step "lamindb interop (tests/test_lamindb_interop.py, -m lamindb)"
+  if LR_LAMINDB_PYTHON=$(bash scripts/lamindb_venv.sh | tail -n 1); then
+    export LR_LAMINDB_PYTHON
+    .venv/bin/python -m pytest -m lamindb tests/test_lamindb_interop.py || failed+=(lamindb-interop)
+  else
+    failed+=(lamindb-venv)
+  fi
+fi
 step "lr.migrate.check: upgraded schema matches the models (SQLite + PostgreSQL)"
 .venv/bin/python scripts/check_schema.py "$url" || failed+=(migrate-check)
 step "ruff check"

@@ -83,7 +83,7 @@ def touch() -> dict[str, Any]:
     record2.features.set_values({"age": 77, "score": 37.5})
     victim = ln.ULabel.get(name="lr victim")
     victim.delete(permanent=True)
-    ln.Record.get(name="lr trashed").restore()
+    ln.Record.filter(name="lr trashed", branch_id=-1).one().restore()
     return seen
 
 
