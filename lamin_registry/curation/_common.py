@@ -56,7 +56,8 @@ def row_conditions(repo: Repository, model: type, query: Query[Any] | None) -> l
     else:
         conditions = list(repo.filter(model).where_clause())
     if issubclass(model, SQLRecord):
-        conditions.append(model.branch_id.notin_(HIDDEN_BRANCHES))
+        hidden = [code for code in HIDDEN_BRANCHES if code != 3 or repo.template_branch_id == 3]
+        conditions.append(model.branch_id.notin_(hidden))  # adopted lamindb: 3 is a branch
     return conditions
 
 
