@@ -23,6 +23,7 @@ from . import errors
 if TYPE_CHECKING:
     from . import hooks, migrate, mixins
     from .aio import AsyncInstance, AsyncRepository, connect_async
+    from .conveniences import save
     from .curation.results import InspectResult, SearchResult
     from .instance import Instance, connect
     from .models import (
@@ -92,6 +93,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "connect_async": ("lamin_registry.aio", "connect_async"),
     "AsyncInstance": ("lamin_registry.aio", "AsyncInstance"),
     "AsyncRepository": ("lamin_registry.aio", "AsyncRepository"),
+    "save": ("lamin_registry.conveniences", "save"),
 }
 
 
@@ -154,4 +156,5 @@ __all__ = [
     "metadata",
     "migrate",
     "mixins",
+    "save",
 ]

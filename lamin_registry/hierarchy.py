@@ -104,7 +104,7 @@ def view_parents(
         if not upward and not with_children:
             continue
         walk = _walk(repo, record, upward, distance).subquery()
-        rows = repo._execute(
+        rows: Any = repo._execute(
             sa.select(walk.c.depth, column)
             .join(model, model.id == walk.c.id)
             .order_by(walk.c.depth, column)
@@ -128,7 +128,7 @@ def query_types(repo: Repository, record: Any) -> list[Any]:
         .where(model.type_id.isnot(None), chain.c.depth < _MAX_DEPTH, *visible)
     )
     chain = chain.union(step)
-    rows = repo._execute(
+    rows: Any = repo._execute(
         sa.select(model, chain.c.depth)
         .join(chain, model.id == chain.c.id)
         .where(*visible)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 from ..bulk import gc_paused
+from ..conveniences import RecordList
 from ..errors import InvalidArgument
 from ._common import (
     IN_CHUNK,
@@ -296,7 +297,7 @@ def _from_values(
             result.append(found)
         log(mute, logging.INFO, "loaded %d %s records, created %d new (unsaved) ones",
             len(result) - created, model.__name__, created)
-        return result
+        return RecordList(result)
 
     records = load(uniq)
     found_values = set(map(record_value, records))
@@ -321,4 +322,4 @@ def _from_values(
     if missing:
         log(mute, logging.WARNING, "did not create %s records for %d non-validated %ss: %s",
             model.__name__, len(missing), column_name, quote_list(missing))
-    return records
+    return RecordList(records)

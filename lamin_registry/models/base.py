@@ -409,6 +409,11 @@ class BaseSQLRecord(DeclarativeBase):
 
     # -- instance-level sugar ---------------------------------------------------------------
 
+    @property
+    def pk(self) -> Any:
+        """The primary key (lamindb's alias of ``id``)."""
+        return self.__dict__.get("id") if "id" in self.__dict__ else getattr(self, "id", None)
+
     def save(self) -> Self:
         """Save through the active repository; returns the stored record (use it)."""
         return active_repository().save(self)
@@ -567,6 +572,12 @@ class SQLRecord(BaseSQLRecord):
     def branch(cls) -> Mapped[Branch]:
         model: Any = cls
         return relationship("Branch", foreign_keys=lambda: [model.branch_id])
+
+    @declared_attr
+    def created_on(cls) -> Mapped[Branch]:
+        """The branch the record was created on (never changes, not even on merge)."""
+        model: Any = cls
+        return relationship("Branch", foreign_keys=lambda: [model.created_on_id], viewonly=True)
 
     @declared_attr
     def space(cls) -> Mapped[Space]:

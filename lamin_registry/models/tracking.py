@@ -123,6 +123,12 @@ class Transform(VersionedRecord, TracksRun, TracksUpdates):
     projects: Mapped[list[Project]] = relationship(
         secondary="lamindb_transformproject", back_populates="transforms"
     )
+    predecessors: Mapped[list[Transform]] = relationship(
+        secondary="lamindb_transformtransform",
+        primaryjoin="Transform.id == lamindb_transformtransform.c.successor_id",
+        secondaryjoin="Transform.id == lamindb_transformtransform.c.predecessor_id",
+        backref="successors",
+    )
 
     __table_args__ = (sa.UniqueConstraint("key", "hash"),)
 
@@ -152,6 +158,16 @@ class Transform(VersionedRecord, TracksRun, TracksUpdates):
 
 class Run(HasFeatures, SQLRecord, TracksUpdates):
     """One execution of a transform; records saved inside it carry its ``run_id``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """``Run(transform)`` or ``Run(transform=transform, ...)``, as in lamindb."""
+        if len(args) > 1:
+            raise FieldValidationError("Only one non-keyword arg allowed: transform")
+        if args:
+            if "transform" in kwargs:
+                raise FieldValidationError("Pass transform once, positionally or as keyword")
+            kwargs["transform"] = args[0]
+        super().__init__(**kwargs)
 
     _uid_length: ClassVar[int] = 16
     _name_field: ClassVar[str | None] = "started_at"

@@ -402,6 +402,45 @@ class Query(Generic[T]):
             raise MultipleResultsFound(f"More than one {self.model.__name__} matches {self!r}")
         return records[0] if records else None
 
+    def get(self, idlike: int | str | None = None, **expressions: Any) -> T:
+        """One record of this query by id, uid (prefix) or expressions (Django's
+        ``QuerySet.get``): DoesNotExist / MultipleResultsFound otherwise."""
+        if idlike is None:
+            if not expressions:
+                return self.one()
+            return self.filter(**expressions).one()
+        if expressions:
+            raise InvalidArgument("Pass either an id/uid or expressions to get(), not both")
+        found: Any = self.repo.get(self._registry, idlike)
+        pk = sa.inspect(self.model).primary_key[0]
+        if not self._execute(self.statement().with_only_columns(pk).where(pk == found.id)):
+            raise DoesNotExist(f"{self.model.__name__} matching query does not exist.")
+        return found  # type: ignore[no-any-return]
+
+    def distinct(self, *fields: str) -> Query[T]:
+        """This query: its rows are distinct already (a query never joins other tables;
+        relationship and feature lookups are EXISTS subqueries). Kept for Django code."""
+        if fields:
+            raise InvalidArgument("distinct(fields) is not supported; use values_list()")
+        return self
+
+    def values_list(self, *fields: str, flat: bool = False) -> list[Any]:
+        """Tuples of field values (``flat=True`` with one field: the values)."""
+        if flat and len(fields) != 1:
+            raise InvalidArgument("values_list(flat=True) takes exactly one field")
+        columns = [self._column(name) for name in fields] or [self._pk]
+        rows = self._execute(self.statement().with_only_columns(*columns))
+        return [row[0] for row in rows] if flat else [tuple(row) for row in rows]
+
+    def last(self) -> T | None:
+        """The last record (by id if unordered), or None."""
+        if self._order:
+            records = self.all()
+            return records[-1] if records else None
+        query = self._clone(order=[self._pk.desc()])
+        found = query.limit(1).all()
+        return found[0] if found else None
+
     def to_list(self, field: str | None = None) -> list[Any]:
         """The records, or the values of one field."""
         if field is None:
