@@ -342,7 +342,12 @@ class Repository:
                 )
                 records = self._scalars(stmt)
             else:
-                records = self._scalars(sa.select(model).where(prefix, *visibility).limit(2))
+                stmt = prepared.select_uid_prefix(
+                    model, self._visibility_key(model, branches=False), self.dialect
+                )
+                params = prepared.uid_prefix_pattern(uid, self.dialect)
+                found = prepared.load(self.session, stmt, params)  # None: the ORM path
+                records = self._scalars(stmt, params) if found is None else found
                 if len(records) > 1:
                     raise MultipleResultsFound(
                         f"uid prefix {uid!r} matches several {model.__name__} records; "

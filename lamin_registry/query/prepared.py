@@ -138,6 +138,31 @@ def select_by(
     return stmt
 
 
+def select_uid_prefix(model: Any, visibility: Visibility, dialect: str) -> sa.Select[Any]:
+    """``SELECT model WHERE uid GLOB :lr_uid_prefix`` (``LIKE`` on PostgreSQL) ``AND
+    visibility LIMIT 2``: ``get(uid prefix)``, the pattern bound by the caller (see
+    :func:`uid_prefix_pattern`)."""
+    key = (model, "uid-prefix", visibility, dialect)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        pattern: Any = sa.bindparam(parameter("uid_prefix"))
+        uid = model.uid
+        condition = uid.op("GLOB")(pattern) if dialect == "sqlite" else uid.like(pattern)
+        conditions = [condition, *visibility_conditions(model, visibility, fixed=True)]
+        stmt = sa.select(model).where(*conditions).limit(2)
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+            _LOADERS.clear()
+        _STATEMENTS[key] = stmt
+        _LOADERS[id(stmt)] = (stmt, _plan_loader(model, conditions, 2), {})
+    return stmt
+
+
+def uid_prefix_pattern(prefix: str, dialect: str) -> dict[str, str]:
+    """The bound pattern of :func:`select_uid_prefix` (a base62 prefix has no wildcards)."""
+    return {parameter("uid_prefix"): f"{prefix}*" if dialect == "sqlite" else f"{prefix}%"}
+
+
 # -- loading rows without the ORM's execution machinery ------------------------------------------
 #
 # ``session.scalars(stmt)`` costs about 300 µs for a one-row get, most of it in ORM execution
