@@ -254,3 +254,66 @@ def test_sqlite_writer_waits_for_a_writer(sqlite_url: str) -> None:
         proc.join(timeout=10)
         inst.close()
     assert 0.5 < took < 10, f"a write session took {took * 1000:.0f} ms beside a writer"
+
+
+# -- PostgreSQL: bounded waits and deadlocks as library errors ----------------------------------
+
+
+def test_postgresql_same_name_in_nested_sessions_is_bounded(
+    backend: str, fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inner session saving a name the outer (uncommitted) one saved waits for the name
+    lock at most NAME_LOCK_TIMEOUT, then raises DatabaseLocked; the outer session commits."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL name locks (SQLite: test_sqlite_inner_writer_...)")
+    from lamin_registry import concurrency
+
+    monkeypatch.setattr(concurrency, "NAME_LOCK_TIMEOUT", 0.3)
+    inst = lr.connect(fresh_url, user="alice")
+    with inst.session() as outer:
+        outer.save(lr.ULabel(name="same"))
+        began = time.perf_counter()
+        with pytest.raises(DatabaseLocked, match="same name"), inst.session() as inner:
+            inner.save(lr.ULabel(name="same"))
+        assert time.perf_counter() - began < 5
+        outer.save(lr.ULabel(name="other"))
+    with inst.session() as repo:
+        assert repo.filter(lr.ULabel, name="same").count() == 1
+    inst.close()
+
+
+def test_postgresql_deadlock_is_concurrent_write(backend: str, fresh_url: str) -> None:
+    """Two sessions saving two names in opposite orders, one name per save: PostgreSQL breaks
+    the deadlock and the loser gets ConcurrentWrite (retryable); the winner commits."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL deadlock detection")
+    import threading
+
+    inst = lr.connect(fresh_url, user="alice")
+    first_saved = threading.Barrier(2, timeout=30)
+    outcomes: dict[str, str] = {}
+
+    def session(tag: str, names: tuple[str, str]) -> None:
+        try:
+            with inst.session() as repo:
+                repo.save(lr.ULabel(name=names[0]))
+                first_saved.wait()
+                repo.save(lr.ULabel(name=names[1]))
+            outcomes[tag] = "ok"
+        except ConcurrentWrite:
+            outcomes[tag] = "ConcurrentWrite"
+        except Exception as error:  # reported by the assertion below
+            outcomes[tag] = repr(error)
+
+    threads = [
+        threading.Thread(target=session, args=("a", ("x", "y"))),
+        threading.Thread(target=session, args=("b", ("y", "x"))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["ConcurrentWrite", "ok"], outcomes
+    with inst.session() as repo:
+        assert sorted(repo.filter(lr.ULabel).to_list("name")) == ["x", "y"]
+    inst.close()
