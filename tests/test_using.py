@@ -218,7 +218,7 @@ def test_records_from_another_instance_cannot_be_attached(
             lambda: alice.save(foreign),
             lambda: alice.delete(foreign),
             lambda: alice.archive(foreign),
-            lambda: alice.save(lr.ULabel(name="child", type=foreign)),
+            lambda: alice.save(lr.ULabel(name="child", parents=[foreign])),
         ):
             with pytest.raises(InvalidArgument, match="using"):
                 attempt()
@@ -233,14 +233,15 @@ def test_records_from_another_instance_cannot_be_attached(
             lambda: alice.restore(foreign),
             lambda: alice.archive(foreign),
             # its id would name a row of this database: a wrong or dangling type
-            lambda: alice.save(lr.ULabel(name="child", type=foreign)),
-            lambda: alice.save([lr.ULabel(name=f"child {i}", type=foreign) for i in range(3)]),
+            lambda: alice.save(lr.ULabel(name="child", parents=[foreign])),
+            lambda: alice.save([lr.ULabel(name=f"child {i}", parents=[foreign]) for i in range(3)]),
         ):
             with pytest.raises(InvalidArgument, match="using"):
                 attempt()
         mine = alice.get(lr.ULabel, mine.id)
         with pytest.raises(InvalidArgument, match="using"):
-            mine.type = foreign  # the relationship cascade would attach it
+            mine.parents.append(foreign)  # the relationship cascade would attach it
+            alice.session.flush()
     with a.session() as alice:
         assert names(alice.filter(lr.ULabel)) == ["only in A"]
         assert alice.get(lr.ULabel, name="only in A").type_id is None
