@@ -191,15 +191,14 @@ def lock_names(session: Session, table: str, names: Iterable[str]) -> None:
     keys = sorted({lock_key(table, name) for name in names})
     if not keys:
         return
-    # bounded: two sessions nested in one thread saving the same name would wait forever
-    session.execute(
-        sa.text("SELECT set_config('lock_timeout', :timeout, true)"),
-        {"timeout": f"{int(NAME_LOCK_TIMEOUT * 1000)}ms"},
-    )
+    # One statement. The lock wait is bounded (two sessions nested in one thread saving the
+    # same name would wait forever): set_config runs per key below the sort, and a sort
+    # reads all of its input before the first lock is asked for.
     session.execute(
         sa.text(
             "SELECT count(pg_advisory_xact_lock(k)) FROM "
-            "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+            "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k "
+            "WHERE set_config('lock_timeout', :timeout, true) IS NOT NULL ORDER BY k) AS ordered"
         ),
-        {"keys": keys},
+        {"keys": keys, "timeout": f"{int(NAME_LOCK_TIMEOUT * 1000)}ms"},
     )
