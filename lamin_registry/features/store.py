@@ -29,7 +29,9 @@ def check_hosts(repo: Repository, model: type, ids: Sequence[int], what: str) ->
     """Write access to every host's space; archived hosts take no edit; locked ones: admins."""
     if not ids:
         return
-    locked = sa.or_(model.branch_id == access.LOCKED_BRANCH, model.is_locked.is_(True))  # type: ignore[attr-defined]
+    locked: Any = model.is_locked.is_(True)  # type: ignore[attr-defined]
+    if repo.locked_branch_id is not None:  # none on an adopted lamindb database
+        locked = sa.or_(model.branch_id == repo.locked_branch_id, locked)  # type: ignore[attr-defined]
     archived = model.branch_id == access.ARCHIVE_BRANCH  # type: ignore[attr-defined]
     stmt = (
         sa.select(model.space_id, locked, archived)  # type: ignore[attr-defined]
