@@ -317,3 +317,20 @@ def test_postgresql_deadlock_is_concurrent_write(backend: str, fresh_url: str) -
     with inst.session() as repo:
         assert sorted(repo.filter(lr.ULabel).to_list("name")) == ["x", "y"]
     inst.close()
+
+
+def test_postgresql_different_names_do_not_wait(backend: str, fresh_url: str) -> None:
+    """Name locks serialise only the same name: while a session holds "a" (uncommitted),
+    another saves "b" (and a new user registers) without waiting."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL name locks (SQLite has one writer)")
+    inst = lr.connect(fresh_url, user="alice")
+    with inst.session() as outer:
+        outer.save([lr.ULabel(name="a"), lr.Feature(name="a", dtype="str")])
+        began = time.perf_counter()
+        with inst.session(user="someone new") as inner:
+            inner.save([lr.ULabel(name="b"), lr.Feature(name="b", dtype="str")])
+        assert time.perf_counter() - began < 2
+    with inst.session() as repo:
+        assert sorted(repo.filter(lr.ULabel).to_list("name")) == ["a", "b"]
+    inst.close()
