@@ -138,8 +138,17 @@ def _rebuild(table: str, columns: tuple[str, ...], *, to_text: bool) -> None:
 
 
 def _require_foreign_keys_off() -> None:
-    enforced = op.get_bind().exec_driver_sql("PRAGMA foreign_keys").scalar()
-    if enforced:
+    """Refuse to rebuild tables that hold rows while foreign keys are enforced (a host's
+    own env.py often upgrades with enforcement on): their DROP would cascade. Empty tables
+    (a new database) drop nothing, so then the rebuild is safe either way."""
+    connection = op.get_bind()
+    enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    holding = [
+        table
+        for table in JSON_COLUMNS
+        if connection.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is not None
+    ]
+    if enforced and holding:
         raise RuntimeError(
             "0006_lamindb_columns rebuilds SQLite tables: run it with foreign-key enforcement "
             "off (lr.migrate.upgrade / lamin-registry upgrade do), or dropping a table would "

@@ -228,7 +228,15 @@ __all__ = ["CanCurate", "HasParents", "HasType", "IsVersioned", "TracksRun", "Tr
 
 def _check_type_assignment(target: Any, value: Any, oldvalue: Any, initiator: Any) -> None:
     """``type=`` must be a record with ``is_type=True`` (lamindb's ``ValueError``)."""
-    if value is not None and not value.__dict__.get("is_type", False):
+    if value is None:
+        return
+    is_type = value.__dict__.get("is_type")
+    if is_type is None:  # expired (after a rollback) or not loaded: ask the record
+        try:
+            is_type = bool(value.is_type)
+        except sa.exc.SQLAlchemyError:  # detached and expired: the database decides
+            return
+    if not is_type:
         from ..errors import InvalidArgument
 
         model = type(target).__name__.lower()
