@@ -1,0 +1,510 @@
+"""Performance round two (issue 14): lamin_registry against floors measured in the same run.
+
+    python bench/round2.py [--n 100000] [--parts bulk,get,search,curation] [--pg URL]
+                           [--scale N] [--repeat 3]
+
+SQLite (files made by ``lr.connect`` in a temporary directory):
+
+* bulk save of ``n`` ULabels (commit included; objects built before timing) vs
+  ``sqlite3.executemany`` of the library's own INSERT and rows into the same table *without*
+  the search triggers (the issue's floor), and with them (info);
+* 1,000 ``get(uid)`` / ``get(name=)`` vs a raw ``sqlite3`` loop over the same index
+  (``SELECT * ... WHERE uid = ?``); 1,000 ``get(uid prefix)`` vs ``WHERE uid GLOB ?``;
+* search over look-alike names (thirds ``label {i}``, ``sample_{i:05d}``, two letters +
+  digits), 10,000 and ``n`` rows: median of 100 queries (exact, prefix, typo) vs
+  ``rapidfuzz.process.extract`` over the names in memory;
+* ``lookup()`` of 10,000 records; ``validate`` of 10,000 values (absolute targets).
+
+PostgreSQL (``--pg URL``, a database the role may create tables in; a fresh one per part):
+bulk save vs psycopg ``COPY`` and ``executemany`` into the same table; the get loops vs a
+psycopg loop; search; ``filter(...).count()`` for a user reading 2 of 5 spaces vs the same
+SQL without the visibility conditions. ``--scale N`` runs the PostgreSQL part with N rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import string
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lamin_registry as lr  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str, str]] = []  # (operation, library, floor, ratio, target)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def row(name: str, library: float, floor: float | None, floor_name: str,
+        target: str = "", unit: str = "s") -> None:
+    def fmt(value: float) -> str:
+        return f"{value * 1000:.2f} ms" if unit == "ms" else f"{value:.3f} s"
+
+    ratio = "" if floor is None else f"{library / floor:.2f}x"
+    floor_text = "" if floor is None else f"{fmt(floor)} ({floor_name})"
+    ROWS.append((name, fmt(library), floor_text, ratio, target))
+    say(f"{name:<60} {fmt(library):>12}  {floor_text:<40} {ratio:>7}  {target}")
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+@contextmanager
+def captured(engine: sa.Engine) -> Iterator[list[tuple[str, Any, bool]]]:
+    seen: list[tuple[str, Any, bool]] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                 executemany: bool) -> None:
+        seen.append((statement, parameters, executemany))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def raw_sqlite(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "busy_timeout=30000", "journal_mode=WAL",
+                   "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def drop_search_triggers(path: Path) -> None:
+    conn = raw_sqlite(path)
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'lamindb_ulabel'"
+    ).fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.close()
+
+
+def lookalike_names(n: int) -> list[str]:
+    """Thirds: ``label {i}``, ``sample_{i:05d}``, two letters + digits (gene-like codes)."""
+    rng = random.Random(14)
+    names: list[str] = []
+    codes: set[str] = set()
+    third = n // 3
+    names.extend(f"label {i}" for i in range(third))
+    names.extend(f"sample_{i:05d}" for i in range(third))
+    while len(names) + len(codes) < n:
+        codes.add("".join(rng.choices(string.ascii_uppercase, k=2)) + str(rng.randrange(1, 10**5)))
+    return names + sorted(codes)
+
+
+def typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(text) - 1)
+    if rng.random() < 0.5:  # transposition
+        return text[:i - 1] + text[i] + text[i - 1] + text[i + 1:]
+    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1:]
+
+
+def search_queries(names: list[str], count: int = 100) -> list[str]:
+    rng = random.Random(7)
+    picks = rng.sample(names, count)
+    queries = []
+    for i, name in enumerate(picks):
+        kind = i % 3
+        if kind == 0:
+            queries.append(name)
+        elif kind == 1:
+            queries.append(name[: max(3, len(name) * 2 // 3)])
+        else:
+            queries.append(typo(name, rng))
+    return queries
+
+
+# -- SQLite ------------------------------------------------------------------------------------
+
+
+def sqlite_bulk(directory: Path, n: int, repeat: int) -> lr.Instance:
+    names = [f"label {i}" for i in range(n)]
+    save_times, floor_times, with_trigger_times = [], [], []
+    inst: lr.Instance | None = None
+    for round_ in range(repeat):
+        if inst is not None:
+            inst.close()
+        inst = lr.connect(f"sqlite:///{directory / f'bulk{round_}.db'}", user="bench")
+        labels = [lr.ULabel(name=name) for name in names]
+        with captured(inst.engine) as seen, inst.session() as repo:
+            start = time.perf_counter()
+            repo.save(labels)
+        save_times.append(time.perf_counter() - start)
+        del labels
+        sql, params = next((s, p) for s, p, many in seen if many and s.startswith("INSERT"))
+        rows = [tuple(r) for r in params]
+        del seen, params
+        for with_triggers, times in ((False, floor_times), (True, with_trigger_times)):
+            path = directory / f"floor{round_}_{with_triggers}.db"
+            lr.connect(f"sqlite:///{path}", user="bench").close()
+            if not with_triggers:
+                drop_search_triggers(path)
+            conn = raw_sqlite(path)
+            start = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+            conn.close()
+        del rows
+    assert inst is not None
+    with inst.session() as repo:  # the index is usable (tests/test_search_index_sync.py: exact)
+        assert repo.search(lr.ULabel, f"label {n - 1}").scores[0] == 100
+    save, floor = min(save_times), min(floor_times)
+    row(f"bulk save {n:,} ULabels", save, floor, "executemany, no search triggers", "<= 2x")
+    row(f"  executemany with the per-row search triggers (info, {n:,})",
+        min(with_trigger_times), floor, "executemany, no search triggers")
+    return inst
+
+
+def sqlite_get(inst: lr.Instance, path: Path, count: int, repeat: int) -> None:
+    with inst.engine.connect() as connection:
+        sample = connection.exec_driver_sql(
+            "SELECT uid, name FROM lamindb_ulabel ORDER BY id"
+        ).all()
+    step = max(1, len(sample) // count)
+    sample = sample[::step][:count]
+    uids = [uid for uid, _ in sample]
+    names = [name for _, name in sample]
+    prefixes = [uid[:6] for uid in uids]
+    conn = raw_sqlite(path)
+
+    def raw(sql: str, values: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            for value in values:
+                conn.execute(sql, (value,)).fetchall()
+        return run
+
+    with inst.session() as repo:
+        def library(kind: str) -> Callable[[], None]:
+            def run() -> None:
+                if kind == "uid":
+                    for uid in uids:
+                        repo.get(lr.ULabel, uid)
+                elif kind == "name":
+                    for name in names:
+                        repo.get(lr.ULabel, name=name)
+                else:
+                    for prefix in prefixes:
+                        repo.get(lr.ULabel, prefix)
+            return run
+
+        for kind, sql, values, target in (
+            ("uid", "SELECT * FROM lamindb_ulabel WHERE uid = ?", uids, "<= 5x"),
+            ("name", "SELECT * FROM lamindb_ulabel WHERE name = ?", names, "<= 5x"),
+            ("uid prefix", "SELECT * FROM lamindb_ulabel WHERE uid GLOB ? LIMIT 2",
+             [prefix + "*" for prefix in prefixes], "<= 6x"),
+        ):
+            lib = best(library(kind), repeat)
+            floor = best(raw(sql, values), repeat)
+            row(f"{len(values):,} x get({kind})", lib, floor, "raw sqlite3 loop", target)
+    conn.close()
+
+
+def fill(inst: lr.Instance, names: list[str]) -> None:
+    with inst.session() as repo:
+        repo.save([lr.ULabel(name=name) for name in names])
+
+
+def sqlite_search(directory: Path, sizes: list[int], repeat: int) -> None:
+    from rapidfuzz import process
+
+    for size in sizes:
+        names = lookalike_names(size)
+        inst = lr.connect(f"sqlite:///{directory / f'search{size}.db'}", user="bench")
+        fill(inst, names)
+        queries = search_queries(names)
+        with inst.session() as repo:
+            for query in queries[:5]:  # warm-up
+                repo.search(lr.ULabel, query)
+            times = []
+            for query in queries:
+                start = time.perf_counter()
+                repo.search(lr.ULabel, query)
+                times.append(time.perf_counter() - start)
+            found = sum(
+                1 for i, query in enumerate(queries)
+                if i % 3 == 2 and any(
+                    r.name in names and query != r.name and len(r.name) == len(query)
+                    for r in repo.search(lr.ULabel, query)
+                )
+            )
+        floor_times = []
+        for query in queries[:20]:
+            start = time.perf_counter()
+            process.extract(query, names, limit=20)
+            floor_times.append(time.perf_counter() - start)
+        target = "<= 2 ms" if size <= 10_000 else "<= 10 ms" if size <= 100_000 else "<= 60 ms"
+        row(f"search look-alike names, {size:,} rows: median of 100", statistics.median(times),
+            statistics.median(floor_times), "rapidfuzz.extract in memory", target, unit="ms")
+        say(f"    typo queries with a same-length stored name in the results: {found}/33; "
+            f"max {max(times) * 1000:.1f} ms")
+        inst.close()
+
+
+def sqlite_curation(directory: Path, repeat: int) -> None:
+    names = [f"label {i}" for i in range(10_000)]
+    inst = lr.connect(f"sqlite:///{directory / 'curation.db'}", user="bench")
+    fill(inst, names)
+    values = names[::2] + [f"unknown {i}" for i in range(5_000)]
+    with inst.session() as repo:
+        def lookup() -> None:
+            repo.lookup(lr.ULabel)
+        lookup_time = best(lookup, repeat)
+
+        def validate() -> None:
+            repo.validate(lr.ULabel, values, mute=True)
+        validate_time = best(validate, repeat)
+    known = set(names)
+    floor = best(lambda: [value in known for value in values], repeat)
+    row("lookup() of 10,000 records", lookup_time, None, "", "<= 0.1 s")
+    row("validate 10,000 values (5,000 known) vs 10,000 rows", validate_time, floor,
+        "Python set", "<= 10 ms", unit="ms")
+    inst.close()
+
+
+def sqlite_peer(directory: Path) -> None:
+    """The issue's side-by-side workload with lamindb 2.12.1 (10,000 ULabels ``label 0`` ...
+    ``label 9999``); lamindb's times are the issue's, measured on this machine."""
+    names = [f"label {i}" for i in range(10_000)]
+    inst = lr.connect(f"sqlite:///{directory / 'peer.db'}", user="bench")
+    labels = [lr.ULabel(name=name) for name in names]
+    with inst.session() as repo:
+        start = time.perf_counter()
+        repo.save(labels)
+    peer = [("bulk save 10k", time.perf_counter() - start, 56.7)]
+    uids = [label.uid for label in labels[::10]]
+    with inst.session() as repo:
+        def timed(fn: Callable[[], Any]) -> float:
+            start = time.perf_counter()
+            fn()
+            return time.perf_counter() - start
+
+        repo.search(lr.ULabel, "label 123")  # the copy is built on the second search
+        peer += [
+            ("1k get(name=)", timed(lambda: [repo.get(lr.ULabel, name=n) for n in names[::10]]),
+             2.68),
+            ("1k get(uid)", timed(lambda: [repo.get(lr.ULabel, u) for u in uids]), 1.57),
+            ("1k get(uid prefix)", timed(lambda: [repo.get(lr.ULabel, u[:6]) for u in uids]),
+             1.84),
+            ("search 'label 123' x100",
+             timed(lambda: [repo.search(lr.ULabel, "label 123") for _ in range(100)]), 2.27),
+            ("validate 10k", timed(lambda: repo.validate(lr.ULabel, names, mute=True)), 0.030),
+            ("lookup 10k", timed(lambda: repo.lookup(lr.ULabel)), 1.10),
+        ]
+    inst.close()
+    for name, ours, lamindb in peer:
+        ROWS.append((f"peer workload: {name}", f"{ours:.3f} s", f"lamindb {lamindb} s",
+                     f"{lamindb / ours:.0f}x faster", ""))
+        say(f"peer {name:<28} {ours:8.3f} s   lamindb {lamindb:6.2f} s   {lamindb / ours:6.0f}x")
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+
+
+def pg_database(admin_url: str) -> Iterator[str]:
+    import uuid
+
+    admin = sa.make_url(admin_url)
+    name = f"lr_bench_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def psycopg_connect(url: str) -> Any:
+    import psycopg
+
+    parsed = sa.make_url(url)
+    return psycopg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+        dbname=parsed.database,
+    )
+
+
+def copy_rows(url: str, rows: list[tuple[Any, ...]], columns: str) -> float:
+    conn = psycopg_connect(url)
+    start = time.perf_counter()
+    with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({columns}) FROM STDIN") as copy:
+        for item in rows:
+            copy.write_row(item)
+    conn.commit()
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def pg_part(admin_url: str, n: int, gets: int, repeat: int, bulk_n: int) -> None:
+    """``bulk_n`` rows through ``repo.save`` (see bench/README.md on the name locks), the
+    rest of the ``n`` by COPY, then the reads on ``n`` rows."""
+    from lamin_registry.uids import base62
+
+    names = [f"label {i}" for i in range(n)]
+    gen = pg_database(admin_url)
+    url = next(gen)
+    floor_gen = pg_database(admin_url)
+    floor_url = next(floor_gen)
+    columns = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, "
+               "created_at, created_by_id, updated_at")
+    now = time.strftime("%Y-%m-%d %H:%M:%S+00")
+    try:
+        inst = lr.connect(url, user="bench")
+        lr.connect(floor_url, user="bench").close()
+        labels = [lr.ULabel(name=name) for name in names[:bulk_n]]
+        with inst.session() as repo:
+            start = time.perf_counter()
+            repo.save(labels)
+        save = time.perf_counter() - start
+        del labels
+        rest = [(base62(8), name, 1, 1, 1, False, False, now, 1, now) for name in names[bulk_n:]]
+        if rest:
+            copy_rows(url, rest, columns)
+        analyze = psycopg_connect(url)  # as autovacuum would after a load this size
+        analyze.execute("ANALYZE lamindb_ulabel")
+        analyze.commit()
+        analyze.close()
+        rows = [(base62(8), name, 1, 1, 1, False, False, now, 1, now) for name in names[:bulk_n]]
+        conn = psycopg_connect(floor_url)
+        start = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({columns}) FROM STDIN") as copy:
+            for item in rows:
+                copy.write_row(item)
+        conn.commit()
+        copy_time = time.perf_counter() - start
+        conn.execute("DELETE FROM lamindb_ulabel WHERE id > 0")
+        conn.commit()
+        rows = [(base62(8), *item[1:]) for item in rows]
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO lamindb_ulabel ({columns}) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows
+            )
+        conn.commit()
+        many_time = time.perf_counter() - start
+        conn.close()
+        row(f"PostgreSQL bulk save {bulk_n:,} ULabels", save, copy_time, "psycopg COPY", "<= 2x")
+        row(f"  same, vs executemany (info, {bulk_n:,})", save, many_time, "psycopg executemany")
+
+        conn = psycopg_connect(url)
+        sample = conn.execute("SELECT uid, name FROM lamindb_ulabel ORDER BY id").fetchall()
+        step = max(1, len(sample) // gets)
+        sample = sample[::step][:gets]
+        with inst.session() as repo:
+            for kind, field, sql in (
+                ("uid", 0, "SELECT * FROM lamindb_ulabel WHERE uid = %s"),
+                ("name", 1, "SELECT * FROM lamindb_ulabel WHERE name = %s"),
+            ):
+                values = [item[field] for item in sample]
+
+                def library(values: list[str] = values, kind: str = kind) -> None:
+                    for value in values:
+                        if kind == "uid":
+                            repo.get(lr.ULabel, value)
+                        else:
+                            repo.get(lr.ULabel, name=value)
+
+                def floor(values: list[str] = values, sql: str = sql) -> None:
+                    for value in values:
+                        conn.execute(sql, (value,)).fetchall()
+
+                lib, flo = best(library, repeat), best(floor, repeat)
+                row(f"PostgreSQL {len(values):,} x get({kind}), {n:,} rows", lib, flo,
+                    "psycopg loop", "<= 5x")
+            def counted() -> None:
+                repo.filter(lr.ULabel, name__startswith="label 1").count()
+
+            def counted_raw() -> None:
+                conn.execute(
+                    "SELECT count(*) FROM lamindb_ulabel WHERE name LIKE 'label 1%%'"
+                ).fetchall()
+
+            row(f"PostgreSQL filter(name__startswith).count(), {n:,} rows",
+                best(counted, repeat), best(counted_raw, repeat),
+                "same SQL without visibility", "<= 2x")
+            queries = search_queries(names)
+            times = []
+            for query in queries:
+                start = time.perf_counter()
+                repo.search(lr.ULabel, query)
+                times.append(time.perf_counter() - start)
+            row(f"PostgreSQL search 'label N', {n:,} rows: median of 100",
+                statistics.median(times), None, "", "", unit="ms")
+        conn.close()
+        inst.close()
+    finally:
+        for g in (gen, floor_gen):
+            with suppress(StopIteration):
+                next(g)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--gets", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parts", default="bulk,get,search,curation")
+    parser.add_argument("--pg", default=os.environ.get("LAMIN_REGISTRY_TEST_PG_URL"))
+    parser.add_argument("--scale", type=int, default=None, help="PostgreSQL rows (e.g. 10M)")
+    parser.add_argument("--pg-bulk", type=int, default=5_000,
+                        help="PostgreSQL rows saved through repo.save (the rest by COPY)")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        if "bulk" in parts or "get" in parts:
+            inst = sqlite_bulk(directory, args.n, 1 if "bulk" not in parts else args.repeat)
+            if "get" in parts:
+                path = Path(inst.engine.url.database or "")
+                sqlite_get(inst, path, args.gets, args.repeat)
+            inst.close()
+        if "peer" in parts:
+            sqlite_peer(directory)
+        if "search" in parts:
+            sqlite_search(directory, [10_000, args.n], args.repeat)
+        if "curation" in parts:
+            sqlite_curation(directory, args.repeat)
+        if "pg" in parts and args.pg:
+            pg_part(args.pg, args.scale or args.n, args.gets, args.repeat, args.pg_bulk)
+    say()
+    say("| operation | lamin_registry | floor | ratio | target |")
+    say("|---|---:|---|---:|---|")
+    for item in ROWS:
+        say("| " + " | ".join(item) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
