@@ -14,7 +14,8 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   with a subquery, include= paths, to_dataframe(features=True), get by id / uid / uid prefix
   / name, search, lookup, validate, inspect, standardize, from_values, feature values
   (get_or_create_feature_value, get_values, feature keywords in filter, to_dataframe
-  features=[...]), relationship traversal (lazy collections), refresh,
+  features=[...]), hierarchies (query_parents/children, view_parents, query_types),
+  Query.values_list, relationship traversal (lazy collections), refresh,
   using(), the async facade, the CLI (search).
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
   save into the space, edit of a record loaded elsewhere, move by ``space=`` (relationship)
@@ -299,6 +300,21 @@ def test_feature_annotation(world: World, repo_as: lr.Repository, role: str) -> 
     hidden_label = lambda: repo_as.update_feature_values(mine, {"tag": "secret child"})  # noqa: E731
     expect(role, READS, hidden_label, ("ValidationError",))  # a label he cannot read: absent
     expect(role, ROLES_SET, lambda: repo_as.update_feature_values(mine, {"tag": "public parent"}))
+
+
+def test_hierarchies(world: World, repo_as: lr.Repository, role: str) -> None:
+    visible = role in READS
+    grandchild = repo_as.get(lr.ULabel, world.ids["grandchild"])
+    expected = {"secret child", "public parent"} if visible else set()
+    assert names(grandchild.query_parents()) == expected
+    parent = repo_as.get(lr.ULabel, world.ids["parent"])
+    assert ("secret child" in names(parent.query_children())) is visible
+    tree = parent.view_parents(with_children=True, return_str=True) or ""
+    assert ("secret child" in tree) is visible
+    typed = repo_as.get(lr.ULabel, world.ids["typed"])
+    assert ([t.name for t in typed.query_types()] == ["secret type"]) is visible
+    values = repo_as.filter(lr.ULabel, name__startswith="secret").values_list("name", flat=True)
+    assert ("secret child" in values) is visible
 
 
 def test_relationship_traversal(world: World, repo_as: lr.Repository, role: str) -> None:
