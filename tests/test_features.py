@@ -479,3 +479,18 @@ def test_sheet_export_and_import(repo: lr.Repository, sheet: Any) -> None:
     assert _snapshot(repo) == before
     with pytest.raises(TypeError, match="record type"):
         saved[0].to_dataframe()
+
+
+def test_cat_filters_restrict_values(repo: lr.Repository, world: dict[str, Any]) -> None:
+    repo.save(lr.Feature(name="kinds", dtype=lr.Record, cat_filters={"is_type": True}))
+    record = repo.save(lr.Record(name="r", features={"kinds": "Species"}))  # a type: allowed
+    assert record.features.get_values() == {"kinds": "Species"}
+    with pytest.raises(ValidationError, match="not validated in feature 'kinds'"):
+        record.features.set_values({"kinds": "human"})  # not a type
+    typed = repo.save(
+        lr.Feature(name="typed", dtype=lr.Record, cat_filters={"type": world["species"]})
+    )
+    assert typed.dtype_as_str == f"cat[Record[{world['species'].uid}]]"
+    record.features.set_values({"typed": "mouse"})
+    with pytest.raises(ValidationError, match="'outsider'"):
+        record.features.set_values({"typed": "outsider"})
