@@ -325,7 +325,11 @@ def _instances(
     identity_class = mapper._identity_class
     new_instance = mapper.class_manager.new_instance
     keys = loader.keys
-    processed = all(processor is None for processor in processors)
+    processing = [
+        (index, keys[index], processor)
+        for index, processor in enumerate(processors)
+        if processor is not None
+    ]
     records: list[Any] = []
     for row in rows:
         key = (identity_class, (row[loader.pk_index],), None)
@@ -338,13 +342,12 @@ def _instances(
             continue
         instance = new_instance()
         state = instance_state(instance)
-        if processed:
-            instance.__dict__.update(zip(keys, row, strict=True))
-        else:
-            instance.__dict__.update(
-                (attr, value if processor is None or value is None else processor(value))
-                for attr, processor, value in zip(keys, processors, row, strict=True)
-            )
+        values = dict(zip(keys, row, strict=True))
+        for index, attr, processor in processing:
+            value = row[index]
+            if value is not None:
+                values[attr] = processor(value)
+        instance.__dict__.update(values)
         state.key = key
         state.identity_token = None
         state.session_id = session.hash_key
