@@ -201,7 +201,11 @@ def check_value_types(model: type, field: str, values: Sequence[Any]) -> None:
 
 def unique_values(values: Sequence[Any]) -> list[Any]:
     """Distinct non-empty values in input order."""
-    return [value for value in dict.fromkeys(values) if value != "" and not is_na(value)]
+    distinct = dict.fromkeys(values)
+    distinct.pop("", None)
+    if all(type(value) is str for value in distinct):  # no NA among strings: no test each
+        return list(distinct)
+    return [value for value in distinct if value != "" and not is_na(value)]
 
 
 # -- set-based matching -------------------------------------------------------------------------
@@ -239,6 +243,20 @@ def in_values(
     """
     if not text:
         return expression.in_(list(values))  # type: ignore[no-any-return]
+    return _in_one_parameter(repo, expression, values, sa.Text)
+
+
+def in_ids(repo: Repository, expression: Any, ids: Sequence[int]) -> Condition:
+    """``expression IN ids`` with every id in one bound parameter: one statement however
+    many ids, no parameter limit."""
+    return _in_one_parameter(repo, expression, ids, sa.BigInteger)
+
+
+def _in_one_parameter(
+    repo: Repository, expression: Any, values: Sequence[Any], item_type: Any
+) -> Condition:
+    """``expression IN (...)`` with the values as one parameter: a JSON array read by
+    ``json_each`` on SQLite, an array of ``item_type`` on PostgreSQL."""
     if repo.dialect == "sqlite":
         array = sa.func.json_each(sa.bindparam(None, json.dumps(list(values)), type_=sa.Text))
         return expression.in_(  # type: ignore[no-any-return]
@@ -247,25 +265,9 @@ def in_values(
     if repo.dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        param = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.Text))
+        param = sa.bindparam(None, list(values), type_=postgresql.ARRAY(item_type))
         return expression == sa.any_(param)  # type: ignore[no-any-return]
     return expression.in_(list(values))  # type: ignore[no-any-return]
-
-
-def in_ids(repo: Repository, expression: Any, ids: Sequence[int]) -> Condition:
-    """``expression IN ids`` with every id in one bound parameter (a JSON array on SQLite,
-    a ``bigint[]`` on PostgreSQL): one statement however many ids, no parameter limit."""
-    if repo.dialect == "sqlite":
-        array = sa.func.json_each(sa.bindparam(None, json.dumps(list(ids)), type_=sa.Text))
-        return expression.in_(  # type: ignore[no-any-return]
-            sa.select(array.table_valued("value").c.value).scalar_subquery()
-        )
-    if repo.dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        param = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.BigInteger))
-        return expression == sa.any_(param)  # type: ignore[no-any-return]
-    return expression.in_(list(ids))  # type: ignore[no-any-return]
 
 
 def split_synonyms(repo: Repository, column: Any) -> Any:

@@ -67,7 +67,7 @@ def validated_set(
     for chunk in chunked(wanted, VALUE_CHUNK if text else IN_CHUNK):
         stmt = sa.select(column).where(in_values(repo, column, chunk, text=text), *conditions)
         with translated("query failed"):
-            found.update(connection.execute(stmt).scalars())
+            found.update(connection.execute(stmt).scalars().all())
     return found
 
 
