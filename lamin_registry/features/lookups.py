@@ -19,6 +19,7 @@ from ..errors import InvalidArgument
 from ..query.lookups import LOOKUPS, STRING_LOOKUPS, Condition, negate, resolve_all
 from .dtypes import Dtype, parse
 from .tables import HostTables, host_name, host_tables
+from .values import topmost
 
 if TYPE_CHECKING:
     from ..models.features import Feature
@@ -65,24 +66,16 @@ class FeatureResolver:
         found = self._by_name.get(name)
         if found is not None:
             return found
-        candidates = self.repo.filter(Feature, name=name).all()
-        if len(candidates) > 1:
-            roots = [feature for feature in candidates if feature.type_id is None]
-            if len(roots) != 1:
-                raise InvalidArgument(
-                    f"Feature name {name!r} is ambiguous: {len(candidates)} features have it; "
-                    "filter with the Feature object instead (repo.get(lr.Feature, ...) == ...)"
-                )
-            candidates = roots
-        if not candidates:
+        chosen = topmost(name, self.repo.filter(Feature, name=name).all(), InvalidArgument)
+        if chosen is None:
             mapper: Any = sa.inspect(self.model)
             fields = sorted(key for key in mapper.attrs.keys() if not key.startswith("_"))  # noqa: SIM118
             raise InvalidArgument(
                 f"You can query either by available fields: {', '.join(fields)}\n"
                 f"Or fix invalid feature names: {name!r}"
             )
-        self._by_name[name] = candidates[0]
-        return candidates[0]
+        self._by_name[name] = chosen
+        return chosen
 
     def __call__(self, parts: list[str], lookup: str, value: Any) -> Condition:
         """The condition of a keyword ``<feature>[__<lookup>]=value``."""

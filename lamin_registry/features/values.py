@@ -82,17 +82,9 @@ def resolve_features(
     unknown: list[str] = []
     for key in keys:
         if isinstance(key, str):
-            candidates = by_name.get(key, [])
-            if len(candidates) > 1:
-                roots = [f for f in candidates if f.type_id is None]
-                if len(roots) != 1:
-                    raise ValidationError(
-                        f"Ambiguous match for Feature {key!r}: found {len(roots)} root-level "
-                        "features"
-                    )
-                candidates = roots
-            if candidates:
-                result[key] = candidates[0]
+            chosen = topmost(key, by_name.get(key, []), ValidationError)
+            if chosen is not None:
+                result[key] = chosen
             else:
                 unknown.append(key)
         else:
@@ -103,6 +95,20 @@ def resolve_features(
     if unknown and strict:
         raise ValidationError(unknown_keys_message(values or {}, unknown))
     return result
+
+
+def topmost(name: str, candidates: list[Feature], error: type[Exception]) -> Feature | None:
+    """The feature a name means: the only one, else the only root-level one (no ``type``);
+    ``error`` when several remain (lamindb's rule for feature names)."""
+    if len(candidates) > 1:
+        roots = [feature for feature in candidates if feature.type_id is None]
+        if len(roots) != 1:
+            raise error(
+                f"Ambiguous match for Feature {name!r}: {len(candidates)} features have it and "
+                f"{len(roots)} of them are root-level; use the Feature object instead"
+            )
+        candidates = roots
+    return candidates[0] if candidates else None
 
 
 def unknown_keys_message(values: Mapping[Any, Any], unknown: list[str]) -> str:

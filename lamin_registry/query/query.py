@@ -202,16 +202,21 @@ class Query(Generic[T]):
         )
         return query
 
-    def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """Add conditions (AND); ``lr.Q``, SQLAlchemy expressions or Django-style lookups."""
-        built = _build(
+    def _built(
+        self, conditions: Sequence[Any], expressions: dict[str, Any], *, id_keys_show_all: bool
+    ) -> _Built:
+        return _build(
             self.model,
             conditions,
             expressions,
             self.repo.dialect,
-            id_keys_show_all=True,
+            id_keys_show_all=id_keys_show_all,
             repo=self.repo,
         )
+
+    def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
+        """Add conditions (AND); ``lr.Q``, SQLAlchemy expressions or Django-style lookups."""
+        built = self._built(conditions, expressions, id_keys_show_all=True)
         return self._clone(
             conditions=[*self._conditions, *built.conditions],
             branch_filtered=self._branch_filtered and not built.all_branches,
@@ -224,14 +229,7 @@ class Query(Generic[T]):
         As in Django, a record is kept when the condition is not *true* for it, so
         ``exclude(description="x")`` keeps records whose description is NULL.
         """
-        built = _build(
-            self.model,
-            conditions,
-            expressions,
-            self.repo.dialect,
-            id_keys_show_all=False,
-            repo=self.repo,
-        )
+        built = self._built(conditions, expressions, id_keys_show_all=False)
         branch_filtered = self._branch_filtered and not built.all_branches
         if not built.conditions:
             return self._clone(branch_filtered=branch_filtered)
