@@ -46,19 +46,19 @@ def _walk(
     model: Any = type(record)
     child, parent = _link(model)
     source, target = (child, parent) if upward else (parent, child)
-    visible = repo._visibility(model)
-    first = (
-        sa.select(target.label("id"), sa.literal(1).label("depth"))
-        .join(model, model.id == target)
-        .where(source == _start(record), *visible)
+    # visibility per row through the primary key (an EXISTS, not a join: joined, SQLite's
+    # planner may drive the walk from the branch index and scan the whole registry)
+    shown = sa.exists(sa.select(sa.literal(1)).where(model.id == target, *repo._visibility(model)))
+    first = sa.select(target.label("id"), sa.literal(1).label("depth")).where(
+        source == _start(record), shown
     )
     tree = first.cte("walk", recursive=True)
     limit = _MAX_DEPTH if depth is None else depth
     step = (
         sa.select(target, tree.c.depth + 1)
-        .join(tree, source == tree.c.id)
-        .join(model, model.id == target)
-        .where(tree.c.depth < limit, *visible)
+        .select_from(tree)
+        .join(source.table, source == tree.c.id)
+        .where(tree.c.depth < limit, shown)
     )
     tree = tree.union(step)
     return sa.select(tree.c.id, sa.func.min(tree.c.depth).label("depth")).group_by(tree.c.id)
