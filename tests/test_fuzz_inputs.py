@@ -9,7 +9,7 @@ one example's failure cannot hide (or cause) another's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lamin_registry as lr
-from tests.conftest import rolled_back_repository
+from tests.conftest import fresh_database, rolled_back_repository
 
 FUZZ = settings(
     max_examples=40,
@@ -64,11 +64,15 @@ def only_library_errors(instance: lr.Instance, action: Callable[[lr.Repository],
 
 
 @pytest.fixture(scope="module")
-def labelled(instance: lr.Instance) -> lr.Instance:
-    """A few committed labels for search and to_dataframe to find."""
-    with instance.session() as repo:
-        repo.save([lr.ULabel(name=name) for name in ("T cell", "B cell", "fuzz label")])
-    return instance
+def labelled(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[lr.Instance]:
+    """An instance of this module's own with three labels (the shared ``instance`` stays
+    empty: other modules count its rows)."""
+    with fresh_database(backend, tmp_path_factory.mktemp("fuzz")) as url:
+        instance = lr.connect(url, user="alice")
+        with instance.session() as repo:
+            repo.save([lr.ULabel(name=name) for name in ("T cell", "B cell", "fuzz label")])
+        yield instance
+        instance.close()
 
 
 @FUZZ
