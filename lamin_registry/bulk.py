@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 _ID_CHUNK = 500  # uids per IN (...) list when ids must be looked up
 _DEFER_MIN = 100  # rows from which the search index is filled once per batch (SQLite)
+_INSERT_CHUNK = 50_000  # records whose rows are built and inserted at a time (memory)
 
 
 @dataclass(slots=True)
@@ -205,30 +206,50 @@ def _insert_records(repo: Repository, model: type, records: list[Any]) -> None:
     _resolve_to_one(plan, dicts)
     session = repo.session
     session.flush()  # pending changes first, so foreign keys to them resolve
+    if _needs_server_default(plan, dicts):  # only the database knows a missing value
+        _insert_with_unit_of_work(session, records)
+        return
     connection = session.connection()
     dialect = connection.dialect
-    names: list[str] = []
-    columns: list[list[Any]] = []
-    for col in plan.columns:
-        built = _column_values(col, dicts, dialect)
-        if built is None:  # a server-side default is needed: let the ORM insert them
-            _insert_with_unit_of_work(session, records)
-            return
-        values, omit = built
-        if not omit:  # omitted: absent everywhere, the database fills NULL or its default
-            names.append(col.name)
-            columns.append(values)
-    rows = list(zip(*columns, strict=True)) if columns else [()] * len(dicts)
-    if dialect.name == "sqlite":
-        ids = _insert_sqlite(connection, plan, names, rows, dicts)
-    else:
-        ids = _insert_returning(
-            connection, plan, [dict(zip(names, row, strict=True)) for row in rows]
-        )
     pk_key = plan.pk_key
-    for state, new_id in zip(dicts, ids, strict=True):
-        state[pk_key] = new_id
+    for start in range(0, len(dicts), _INSERT_CHUNK):  # rows of one chunk alive at a time
+        part = dicts[start : start + _INSERT_CHUNK]
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        for col in plan.columns:
+            built = _column_values(col, part, dialect)
+            assert built is not None  # _needs_server_default said so
+            values, omit = built
+            if not omit:  # omitted: absent everywhere, the database fills NULL or its default
+                names.append(col.name)
+                columns.append(values)
+        rows = list(zip(*columns, strict=True)) if columns else [()] * len(part)
+        del columns
+        if dialect.name == "sqlite":
+            ids = _insert_sqlite(connection, plan, names, rows, part)
+        else:
+            ids = _insert_returning(
+                connection, plan, [dict(zip(names, row, strict=True)) for row in rows]
+            )
+        del rows
+        for state, new_id in zip(part, ids, strict=True):
+            state[pk_key] = new_id
     _register_persistent(session, plan, records)
+
+
+def _needs_server_default(plan: _Plan, dicts: list[dict[str, Any]]) -> bool:
+    """True if a record lacks a value that only a server-side default supplies (the rule of
+    :func:`_column_values`, checked for all records before any chunk is inserted)."""
+    for col in plan.columns:
+        if col.default is not _MISSING or not col.server_side:
+            continue
+        key = col.key
+        if col.evaluates_none:
+            if any(key not in state for state in dicts):
+                return True
+        elif any(state.get(key) is None for state in dicts):
+            return True
+    return False
 
 
 def _insert_with_unit_of_work(session: Session, records: list[Any]) -> None:

@@ -165,3 +165,20 @@ def test_raw_sql_and_host_session_writes(repo: lr.Repository) -> None:
     labels = repo.save([lr.ULabel(name=f"afterraw {t} {i}") for i in range(_DEFER_MIN)])
     assert_index_exact(repo, lr.ULabel)
     assert found(repo, lr.ULabel, labels[-1].name) == [labels[-1].id]
+
+
+def test_bulk_save_in_chunks(repo: lr.Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lamin_registry import bulk
+
+    monkeypatch.setattr(bulk, "_INSERT_CHUNK", 2 * _DEFER_MIN)
+    t = tag()
+    labels = repo.save([lr.ULabel(name=f"chunkidx {t} {i}") for i in range(5 * _DEFER_MIN + 3)])
+    stored = dict(
+        repo.session.execute(
+            sa.select(lr.ULabel.id, lr.ULabel.name).where(lr.ULabel.name.like(f"chunkidx {t} %"))
+        ).all()
+    )
+    assert {label.id: label.name for label in labels} == stored
+    assert_trigger_present(repo, lr.ULabel)
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, labels[-1].name) == [labels[-1].id]
