@@ -62,7 +62,7 @@ def begin_statement(connection: sa.Connection, read_only: bool) -> str:
     ``lr.connect``'s engine (migrations, seeding, a host's own sessions), as before.
     """
     deferred = read_only or bool(connection.get_execution_options().get(DEFERRED_OPTION))
-    connection.info[_MANAGED] = {"write": not deferred, "read": False}
+    connection.info[_MANAGED] = {"write": not deferred, "read": False, "read_only": read_only}
     return "BEGIN" if deferred else "BEGIN IMMEDIATE"
 
 
@@ -164,7 +164,9 @@ def acquire_write_lock(session: Session) -> None:
         return
     connection = session.connection()
     state = connection.info.get(_MANAGED)
-    if state is None or state["write"] or session.in_nested_transaction():
+    if state is None or state["write"] or state.get("read_only"):
+        return  # a read-only engine (using()) refuses the write itself, with a library error
+    if session.in_nested_transaction():
         return
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection is not None and getattr(dbapi_connection, "in_transaction", False):
@@ -172,10 +174,20 @@ def acquire_write_lock(session: Session) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+NAME_BUCKETS = 512
+"""Names of one table share this many advisory locks. One lock per name ran PostgreSQL out
+of lock memory on a bulk save of 100,000 names ("out of shared memory": the lock table holds
+``max_locks_per_transaction`` x connections); two names in one bucket only wait for each
+other, which costs nothing in correctness."""
+
+
 def lock_key(table: str, name: str) -> int:
-    """A signed 64-bit key for (table, name), case-folded (Space names are unique that way)."""
-    digest = hashlib.blake2b(f"{table}\x00{name.casefold()}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    """A signed 64-bit key for (table, bucket of name), case-folded (Space names are unique
+    that way)."""
+    table_part = int.from_bytes(hashlib.blake2b(table.encode(), digest_size=4).digest(), "big")
+    digest = hashlib.blake2b(name.casefold().encode(), digest_size=8).digest()
+    bucket = int.from_bytes(digest, "big") % NAME_BUCKETS
+    return (table_part << 16 | bucket) - (1 << 47)
 
 
 def lock_names(session: Session, table: str, names: Iterable[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import concurrency_workers as workers  # tests/ is on sys.path (rootdir conftest)
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 import lamin_registry as lr
 from lamin_registry.errors import ConcurrentWrite, DatabaseLocked
+from tests.conftest import fresh_database
 
 CTX = mp.get_context("spawn")
 DEADLINE = 120.0  # seconds any group of processes may take
@@ -334,3 +336,29 @@ def test_postgresql_different_names_do_not_wait(backend: str, fresh_url: str) ->
     with inst.session() as repo:
         assert sorted(repo.filter(lr.ULabel).to_list("name")) == ["a", "b"]
     inst.close()
+
+
+def test_name_locks_are_bounded_per_table(tmp_path: Path) -> None:
+    """PostgreSQL: a bulk save of many names takes at most NAME_BUCKETS advisory locks (one
+    per name ran out of lock memory at 100,000 names). SQLite uses its write lock."""
+    from sqlalchemy.orm import Session
+
+    from lamin_registry import concurrency
+
+    with fresh_database("postgresql", tmp_path) as url:
+        lr.connect(url).close()
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as connection, connection.begin():
+                session = Session(bind=connection)
+                names = [f"name {i}" for i in range(5000)]
+                concurrency.lock_names(session, "lamindb_ulabel", names)
+                held = session.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND pid = pg_backend_pid()"
+                    )
+                ).scalar_one()
+                assert 0 < held <= concurrency.NAME_BUCKETS
+        finally:
+            engine.dispose()

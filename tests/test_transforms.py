@@ -15,7 +15,7 @@ def latest(repo: lr.Repository, key: str) -> list[lr.Transform]:
 
 def test_a_taken_version_with_new_source_raises(repo: lr.Repository) -> None:
     first = repo.save(lr.Transform(key="run.py", version="1.0", source_code="print(1)"))
-    with pytest.raises(ValueError, match="'1.0' is already taken"):
+    with pytest.raises(ValueError, match=r"'1\.0' is already taken"):
         repo.save(lr.Transform(key="run.py", version="1.0", source_code="print(2)"))
     repo.refresh(first)
     assert first.source_code == "print(1)"  # not overwritten
