@@ -55,6 +55,17 @@ def main(url: str) -> None:
         frame = lr.ULabel.filter(name__endswith="cell").to_dataframe(include=["created_by__handle"])
         print("to_dataframe(include=['created_by__handle']):")
         print(frame.to_string())
+
+    # features: annotate records, query by values, describe
+    with inst.session() as repo:
+        repo.save(lr.Feature(name="cell_type", dtype=lr.ULabel))
+        sample = repo.save(
+            lr.Record(name="sample 1", features={"temperature": 37.5, "cell_type": "T cell"})
+        )
+        print(f"sample 1 features: {sample.features.get_values()}")
+        hot = repo.filter(lr.Record, temperature__gt=37, cell_type="T cell").to_list("name")
+        print(f"records with temperature > 37 and cell_type 'T cell': {hot}")
+        print(sample.describe(return_str=True))
     inst.close()
 
 
