@@ -26,6 +26,8 @@ echo "LAMIN_REGISTRY_TEST_PG_URL=$LAMIN_REGISTRY_TEST_PG_URL"
 failed=()
 step "pytest (SQLite + PostgreSQL)"
 .venv/bin/python -m pytest "$@" || failed+=(pytest)
+step "pytest system tests (-m system: racing processes, the built wheel, migration walks)"
+.venv/bin/python -m pytest -m system "$@" || failed+=(pytest-system)
 if [ "${LR_SKIP_LAMINDB:-0}" != 1 ]; then
   # the real lamindb in its own venv (never in .venv); the default run above deselects these
   step "lamindb interop (tests/test_lamindb_interop.py, -m lamindb)"

@@ -20,6 +20,8 @@ import lamin_registry as lr
 from lamin_registry.errors import ConcurrentWrite, DatabaseLocked
 from tests.conftest import fresh_database
 
+pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
+
 CTX = mp.get_context("spawn")
 DEADLINE = 120.0  # seconds any group of processes may take
 

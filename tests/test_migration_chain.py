@@ -24,6 +24,8 @@ from lamin_registry import migrate
 from lamin_registry.errors import LaminRegistryError
 from lamin_registry.models import metadata
 
+pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
+
 
 def test_history_is_linear_and_ends_at_head() -> None:
     revisions = history()

@@ -23,6 +23,8 @@ import lamin_registry as lr
 from lamin_registry import migrate
 from lamin_registry.errors import SchemaOutOfDate
 
+pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 Load = Callable[[str], "Loaded"]
 

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC_SCRIPT = """#!{python}
 import sys
 from alembic.config import main
+
+pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
 sys.exit(main())
 """
 
