@@ -23,12 +23,12 @@ import pytest
 
 import lamin_registry as lr
 
+pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
+
 ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC_SCRIPT = """#!{python}
 import sys
 from alembic.config import main
-
-pytestmark = pytest.mark.system  # a step of its own in scripts/test.sh (default suite < 10 min)
 sys.exit(main())
 """
 
