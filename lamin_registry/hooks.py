@@ -34,23 +34,58 @@ def _stamped_fields(model: type) -> tuple[bool, bool]:
 
 
 def stamp(record: Any, repo: Repository) -> None:
-    """Fill ``created_by_id``, ``run_id`` and the branch of a new record from the repository."""
+    """Fill ``created_by_id``, ``run_id`` and the branch of a new record from the repository.
+
+    A new record's values go straight into its ``__dict__`` (as its constructor puts them):
+    an insert reads every column from there, and the instrumented attribute set, which
+    records history a new object does not need, cost more than the rest of a bulk save's
+    per-record work. A persistent record is set through its attributes.
+    """
     has_created_by, has_run = _stamped_fields(type(record))
     state = record.__dict__
+    values: dict[str, Any] = {}
     if isinstance(record, SQLRecord) and not state.get("_branch_given"):
         branch_id = repo.current_branch_id
         if state.get("branch_id") != branch_id:
-            record.branch_id = branch_id
-            record.created_on_id = branch_id
+            values["branch_id"] = values["created_on_id"] = branch_id
     if has_created_by and state.get("created_by_id") is None and state.get("created_by") is None:
-        record.created_by_id = repo.user_id
-    if (
-        has_run
-        and repo.run_id is not None
-        and state.get("run_id") is None
-        and (state.get("run") is None)
-    ):
-        record.run_id = repo.run_id
+        values["created_by_id"] = repo.user_id
+    if has_run and state.get("run_id") is None and state.get("run") is None:
+        run_id = repo.run_id
+        if run_id is not None:
+            values["run_id"] = run_id
+    if not values:
+        return
+    if state["_sa_instance_state"].key is None:
+        state.update(values)
+    else:
+        for key, value in values.items():
+            setattr(record, key, value)
+
+
+def stamp_new(model: type, records: list[Any], repo: Repository) -> None:
+    """:func:`stamp` for many new records of ``model``, the repository's values read once.
+
+    Records of a subclass, or already persistent, go through :func:`stamp`.
+    """
+    has_created_by, has_run = _stamped_fields(model)
+    branched = issubclass(model, SQLRecord)
+    branch_id = repo.current_branch_id if branched else None
+    user_id = repo.user_id if has_created_by else None
+    run_id = repo.run_id if has_run else None
+    for record in records:
+        state = record.__dict__
+        if type(record) is not model or state["_sa_instance_state"].key is not None:
+            stamp(record, repo)
+            continue
+        if branched and not state.get("_branch_given") and state.get("branch_id") != branch_id:
+            state["branch_id"] = state["created_on_id"] = branch_id
+        if has_created_by and state.get("created_by_id") is None and (
+            state.get("created_by") is None
+        ):
+            state["created_by_id"] = user_id
+        if run_id is not None and state.get("run_id") is None and state.get("run") is None:
+            state["run_id"] = run_id
 
 
 @event.listens_for(Session, "before_flush")

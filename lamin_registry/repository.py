@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
-from . import _context, access, concurrency, hooks, session_state, versioning
-from .bulk import insert_records, stamp_and_check
+from . import _context, access, concurrency, dedupe, hooks, session_state, versioning
+from .bulk import gc_paused, insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
     DoesNotExist,
@@ -460,12 +460,11 @@ class Repository:
         new_by_model: dict[type, list[int]] = {}
         existing: list[int] = []
         for index, record in enumerate(records):
-            state = sa.inspect(record)
-            if state.key is None:
+            if instance_state(record).key is None:
                 new_by_model.setdefault(type(record), []).append(index)
             else:
                 existing.append(index)
-        with self._atomic(f"saving {_describe(records)} failed"):
+        with self._atomic(f"saving {_describe(records)} failed"), gc_paused():
             for model, indexes in new_by_model.items():
                 group = [records[i] for i in indexes]
                 with self.session.no_autoflush:
@@ -495,70 +494,9 @@ class Repository:
         return result
 
     def _dedupe(self, model: type, records: list[Any]) -> list[Any | None]:
-        """For each new record, the stored record with the same name (and type), or None.
-
-        Looks at the visible branches only; records later in the same batch with a name
-        already seen earlier in it map to that earlier record.
-        """
-        name_field = getattr(model, "_name_field", None)
-        if not getattr(model, "_dedupe_on_save", False) or not name_field:
-            return [None] * len(records)
-        resolver = getattr(model, "_resolve_stored", None)
-        if resolver is not None:  # a registry's own rule (Transform: lamindb §6.1)
-            return list(resolver(self, records))
-        has_type = "type_id" in sa.inspect(model).columns
-        versioned = hasattr(model, "is_latest")
-
-        def key_of(record: Any) -> tuple[Any, ...] | None:
-            name = record.__dict__.get(name_field)
-            if not isinstance(name, str) or getattr(record, "_revises", None) is not None:
-                return None
-            if getattr(record, "_uid_given", False):  # a deliberate uid is never deduplicated
-                return None
-            type_id = _type_id(record) if has_type else None
-            version = record.__dict__.get("version_tag") if versioned else None
-            return (name, type_id, version)
-
-        keys = [key_of(record) for record in records]
-        names = sorted({key[0] for key in keys if key is not None})
-        stored: dict[tuple[Any, ...], Any] = {}
-        if names:  # one row per name under concurrency: lock the names, then look
-            concurrency.lock_names(self.session, sa.inspect(model).local_table.name, names)
-            name_column = getattr(model, name_field)
-            for chunk in chunks(names):
-                conditions = [name_column.in_(chunk), *self._visibility(model)]
-                registry: Any = model
-                if versioned:
-                    conditions.append(registry.is_latest.is_(True))
-                stmt = sa.select(registry).where(*conditions).order_by(registry.id)
-                for row in self._scalars(stmt):
-                    row_key = (
-                        getattr(row, name_field),
-                        row.type_id if has_type else None,
-                        row.version_tag if versioned else None,
-                    )
-                    stored.setdefault(row_key, row)
-        matches: list[Any | None] = []
-        first_in_batch: dict[tuple[Any, ...], Any] = {}
-        for record, key in zip(records, keys, strict=True):
-            if key is None:
-                matches.append(None)
-                continue
-            match = stored.get(key)
-            if match is None:
-                match = first_in_batch.get(key)
-                if match is None:
-                    first_in_batch[key] = record
-            if match is not None:
-                logger.info(
-                    "returning %s with same %s: %r", model.__name__.lower(), name_field, key[0]
-                )
-                if hasattr(record, "_on_stored_match"):  # a registry's own rule (Feature)
-                    record._on_stored_match(match, self)
-                _apply_changes(record, match)
-                _detach_from_related(record)
-            matches.append(match)
-        return matches
+        """For each new record, the stored record with the same name (and type), or None
+        (:func:`lamin_registry.dedupe.stored_matches`)."""
+        return dedupe.stored_matches(self, model, records)
 
     # -- deleting and moving -----------------------------------------------------------------
 

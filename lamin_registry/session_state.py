@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +42,40 @@ def savepoint(session: Session) -> Iterator[SessionTransaction]:
     with nested:
         session.flush()
         yield nested
+        session.flush()  # what the commit would flush: a failure still rolls back to here
+        _hand_new_to_parent(nested)
+
+
+_HAND_OVER_MIN = 1_000
+
+
+def _hand_new_to_parent(nested: SessionTransaction) -> None:
+    """Move the savepoint's new objects to the enclosing transaction before it is released.
+
+    Releasing does the same with ``WeakKeyDictionary.update``, a Python-level loop of about
+    4 µs an object (0.4 s after a bulk save of 100,000 records); this is one comprehension.
+    Only when nothing is left to flush: the release then cannot fail on the objects, and a
+    rollback of the enclosing transaction still finds them in its own new objects.
+    """
+    new: Any = nested._new
+    parent = nested._parent
+    if parent is None or len(new.data) < _HAND_OVER_MIN or session_dirty(nested):
+        return
+    from .bulk import gc_paused
+
+    target: Any = parent._new
+    remove = target._remove
+    ref = weakref.ref
+    with gc_paused():  # 100,000 new weak references: no full collections in between
+        moved = {ref(obj, remove): True for key in new.data if (obj := key()) is not None}
+        target.data.update(moved)
+    new.data.clear()
+
+
+def session_dirty(transaction: SessionTransaction) -> bool:
+    """Whether the transaction's session has changes a flush would write."""
+    session = transaction.session
+    return bool(session._new or session._deleted or session.identity_map._modified)
 
 
 def undo(session: Session, record: Any) -> None:

@@ -132,14 +132,18 @@ def test_duplicate_uid_fails_whole_batch(repo: lr.Repository) -> None:
     assert stored_count(repo, start) == 599
 
 
-def test_rolled_back_savepoint_makes_records_transient(repo: lr.Repository) -> None:
+@pytest.mark.parametrize("count", [600, 1_200])  # 1,200: handed over to the enclosing one
+def test_rolled_back_savepoint_makes_records_transient(repo: lr.Repository, count: int) -> None:
     start = prefix()
-    records = labels([f"{start}{i}" for i in range(600)])
+    records = labels([f"{start}{i}" for i in range(count)])
     savepoint = repo.session.begin_nested()
     repo.save(records)
+    assert all(sa.inspect(record).persistent for record in records)
     savepoint.rollback()
     assert all(sa.inspect(record).transient for record in records)
     assert stored_count(repo, start) == 0
+    repo.save(records)  # and they save again
+    assert stored_count(repo, start) == count
 
 
 def test_created_by_is_the_acting_user(repo: lr.Repository) -> None:

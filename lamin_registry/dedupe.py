@@ -1,0 +1,145 @@
+"""Which new records of a save are already stored: lamindb's "same name returns the stored
+record" rule, set-based.
+
+A save of many new records asks the database once per batch which of their names exist (on
+SQLite one statement whose names travel as a single JSON parameter read by ``json_each``: no
+500-name ``IN`` lists to compile), reading ids and key columns only; ORM objects are loaded
+for the matches alone. A bulk save of new names therefore costs one index probe per name and
+builds no object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from . import concurrency
+
+if TYPE_CHECKING:
+    from .repository import Repository
+
+logger = logging.getLogger("lamin_registry")
+
+_CHUNK = 500  # ids or names per IN (...) list where a list is bound value by value
+
+
+def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> list[Any | None]:
+    """For each new record, the stored record with the same name (and type), or None.
+
+    Looks at the visible branches only; records later in the batch with a name already seen
+    earlier in it map to that earlier record. A match receives the new record's non-None
+    constructor values (lamindb's rule) and the new record leaves its related objects.
+    """
+    from .repository import _apply_changes, _detach_from_related, _type_id
+
+    name_field = getattr(model, "_name_field", None)
+    if not getattr(model, "_dedupe_on_save", False) or not name_field:
+        return [None] * len(records)
+    resolver = getattr(model, "_resolve_stored", None)
+    if resolver is not None:  # a registry's own rule (Transform: lamindb §6.1)
+        return list(resolver(repo, records))
+    has_type = "type_id" in sa.inspect(model).columns
+    versioned = hasattr(model, "is_latest")
+    keys: list[tuple[Any, ...] | None] = []
+    append = keys.append
+    for record in records:
+        state = record.__dict__
+        name = state.get(name_field)
+        if (
+            not isinstance(name, str)
+            or state.get("_revises") is not None
+            or state.get("_uid_given", False)  # a deliberate uid is never deduplicated
+        ):
+            append(None)
+            continue
+        append((
+            name,
+            _type_id(record) if has_type else None,
+            state.get("version_tag") if versioned else None,
+        ))
+    names = sorted({key[0] for key in keys if key is not None})
+    stored: dict[tuple[Any, ...], Any] = {}
+    if names:  # one row per name under concurrency: lock the names, then look
+        concurrency.lock_names(repo.session, sa.inspect(model).local_table.name, names)
+        stored = _stored_by_key(repo, model, name_field, names, has_type, versioned)
+    del names
+    matches: list[Any | None] = [None] * len(records)
+    if not stored and len(keys) == len(set(keys)):  # the common bulk case: all new, distinct
+        return matches
+    first_in_batch: dict[tuple[Any, ...], Any] = {}
+    for index, (record, key) in enumerate(zip(records, keys, strict=True)):
+        if key is None:
+            continue
+        match = stored.get(key)
+        if match is None:
+            match = first_in_batch.get(key)
+            if match is None:
+                first_in_batch[key] = record
+        if match is not None:
+            logger.info(
+                "returning %s with same %s: %r", model.__name__.lower(), name_field, key[0]
+            )
+            if hasattr(record, "_on_stored_match"):  # a registry's own rule (Feature)
+                record._on_stored_match(match, repo)
+            _apply_changes(record, match)
+            _detach_from_related(record)
+            matches[index] = match
+    return matches
+
+
+def _stored_by_key(
+    repo: Repository,
+    model: Any,
+    name_field: str,
+    names: list[str],
+    has_type: bool,
+    versioned: bool,
+) -> dict[tuple[Any, ...], Any]:
+    """The first stored (lowest id) visible record for each (name, type, version) key among
+    the rows named ``names``: ids and keys read set-based, objects loaded for matches only."""
+    name_column = getattr(model, name_field)
+    columns = [
+        model.id,
+        name_column,
+        model.type_id if has_type else sa.null(),
+        model.version_tag if versioned else sa.null(),
+    ]
+    conditions = list(repo._visibility(model))
+    if versioned:
+        conditions.append(model.is_latest.is_(True))
+    first_id: dict[tuple[Any, ...], int] = {}
+    for membership in _name_membership(repo, name_column, names):
+        stmt = sa.select(*columns).where(membership, *conditions)
+        row: Any
+        for row in repo._execute(stmt):
+            row_id, name, type_id, version = row
+            key = (name, type_id, version)
+            if key not in first_id or row_id < first_id[key]:
+                first_id[key] = row_id
+    if not first_id:
+        return {}
+    ids = sorted(set(first_id.values()))
+    by_id: dict[int, Any] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for record in repo._scalars(sa.select(model).where(model.id.in_(chunk))):
+            by_id[record.id] = record
+    return {key: by_id[row_id] for key, row_id in first_id.items() if row_id in by_id}
+
+
+def _name_membership(repo: Repository, column: Any, names: list[str]) -> list[Any]:
+    """Conditions ``column IN names``, as few statements as the dialect allows: SQLite reads
+    the names from one JSON parameter, PostgreSQL from one array parameter."""
+    dialect = repo.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        values = sa.func.json_each(sa.bindparam("names", json.dumps(names))).table_valued("value")
+        return [column.in_(sa.select(values.c.value).scalar_subquery())]
+    if dialect == "postgresql":
+        bound = sa.bindparam("names", names, type_=postgresql.ARRAY(sa.String))
+        return [column == sa.any_(bound)]
+    return [column.in_(names[start : start + _CHUNK]) for start in range(0, len(names), _CHUNK)]
