@@ -2,7 +2,8 @@
 # The project's test command: install into .venv, start a local PostgreSQL,
 # run pytest on SQLite + PostgreSQL, the schema drift check, then ruff and mypy.
 #   usage: scripts/test.sh [pytest args...]
-# Env: LR_PG_STOP=1 stops the PostgreSQL server at the end (default: leave it running for reuse).
+# Env: LR_TEST_WORKERS=N runs the default suite in N processes (default: one per core; 0: one process).
+#      LR_PG_STOP=1 stops the PostgreSQL server at the end (default: leave it running for reuse).
 #      LR_SKIP_LAMINDB=1 skips the lamindb interop step (it installs lamindb into its own venv,
 #      scripts/lamindb_venv.sh, ~5 min the first time, then runs ~4 min).
 set -euo pipefail
@@ -24,8 +25,10 @@ echo "LAMIN_REGISTRY_TEST_PG_URL=$LAMIN_REGISTRY_TEST_PG_URL"
 # Run every check even if an earlier one fails; exit non-zero if any failed.
 # (pytest exit code 5, "no tests collected", counts as a failure.)
 failed=()
-step "pytest (SQLite + PostgreSQL)"
-.venv/bin/python -m pytest "$@" || failed+=(pytest)
+# The default suite runs on every core (pytest-xdist; LR_TEST_WORKERS=0 runs it in one process):
+# every test makes its own database, so workers never share state.
+step "pytest (SQLite + PostgreSQL, ${LR_TEST_WORKERS:-auto} workers)"
+.venv/bin/python -m pytest -n "${LR_TEST_WORKERS:-auto}" "$@" || failed+=(pytest)
 step "pytest system tests (-m system: racing processes, the built wheel, migration walks)"
 .venv/bin/python -m pytest -m system "$@" || failed+=(pytest-system)
 if [ "${LR_SKIP_LAMINDB:-0}" != 1 ]; then
