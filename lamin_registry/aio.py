@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .curation.results import InspectResult, SearchResult
-    from .models.core import Branch, Space, Team, User
+    from .models.core import Space, Team, User
     from .models.features import Feature, FeatureValue
     from .models.tracking import Run, Transform
 
@@ -402,9 +402,11 @@ async def asave(record: R) -> R:
     return await active_async_repository().save(record)
 
 
-async def adelete(record: BaseSQLRecord, permanent: bool = False) -> None:
+async def adelete(
+    record: BaseSQLRecord, permanent: bool = False
+) -> tuple[int, dict[str, int]] | None:
     """``await arepo.delete(record, permanent)`` on the active async repository."""
-    await active_async_repository().delete(record, permanent=permanent)
+    return await active_async_repository().delete(record, permanent=permanent)
 
 
 async def arefresh_from_db(record: BaseSQLRecord, fields: Sequence[str] | None = None) -> None:
@@ -568,10 +570,11 @@ class AsyncRepository:
 
     async def delete(
         self, target: BaseSQLRecord | AsyncQuery[Any] | Query[Any], permanent: bool = False
-    ) -> None:
-        """Move to trash (branch -1), or remove rows for good with ``permanent=True``."""
+    ) -> tuple[int, dict[str, int]] | None:
+        """Move to trash (branch -1), or remove rows for good with ``permanent=True``; a
+        permanent delete of one record returns ``(count, {model label: n})`` as lamindb."""
         unwrapped = _unwrap(target)
-        await self.run_sync(lambda repo: repo.delete(unwrapped, permanent=permanent))
+        return await self.run_sync(lambda repo: repo.delete(unwrapped, permanent=permanent))
 
     async def restore(self, target: BaseSQLRecord | AsyncQuery[Any] | Query[Any]) -> None:
         """Move back to main (branch 1)."""
@@ -613,20 +616,6 @@ class AsyncRepository:
     async def revoke(self, grantee: User | Team | str, space: Space | int | str) -> None:
         """Remove a user's or team's role on ``space`` (admins only)."""
         await self.run_sync(lambda repo: repo.revoke(grantee, space))
-
-    # -- named branches ------------------------------------------------------------------------
-
-    async def create_branch(self, name: str, description: str | None = None) -> Branch:
-        """A new named branch (id > 3)."""
-        return await self.run_sync(lambda repo: repo.create_branch(name, description))
-
-    async def switch_branch(self, branch: Branch | str | int) -> Branch:
-        """Make ``branch`` current for this repository."""
-        return await self.run_sync(lambda repo: repo.switch_branch(branch))
-
-    async def merge_branch(self, branch: Branch | str | int) -> Branch:
-        """Move every record of a named branch to main and mark the branch ``merged``."""
-        return await self.run_sync(lambda repo: repo.merge_branch(branch))
 
     # -- curation ------------------------------------------------------------------------------
 
@@ -918,6 +907,9 @@ class AsyncQuery(Generic[T]):
 # -- methods derived from Repository ----------------------------------------------------------
 
 DERIVED = (
+    "create_branch",
+    "switch_branch",
+    "merge_branch",
     "add_feature_values",
     "set_feature_values",
     "update_feature_values",

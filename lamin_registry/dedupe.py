@@ -27,6 +27,11 @@ logger = logging.getLogger("lamin_registry")
 
 _CHUNK = 500  # ids or names per IN (...) list where a list is bound value by value
 
+ANY_TYPE = object()
+"""The type in the key of a new record whose ``type`` was not passed: lamindb matches its
+name across the whole registry (features reference §4, behaviour §7.3), the lowest id
+first; ``type=None`` matches untyped records only, ``type=T`` the records of ``T``."""
+
 
 def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> list[Any | None]:
     """For each new record, the stored record with the same name (and type), or None.
@@ -57,11 +62,15 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
         ):
             append(None)
             continue
-        append((
-            name,
-            _type_id(record) if has_type else None,
-            state.get("version_tag") if versioned else None,
-        ))
+        type_id = _type_id(record) if has_type else None
+        if (
+            has_type
+            and type_id is None
+            and not state.get("_type_given", False)
+            and state.get("type") is None
+        ):
+            type_id = ANY_TYPE  # lamindb: no type passed, the whole registry
+        append((name, type_id, state.get("version_tag") if versioned else None))
     names = sorted({key[0] for key in keys if key is not None})
     stored: dict[tuple[Any, ...], Any] = {}
     if names:  # one row per name under concurrency: lock the names, then look
@@ -118,9 +127,9 @@ def _stored_by_key(
         row: Any
         for row in repo._execute(stmt):
             row_id, name, type_id, version = row
-            key = (name, type_id, version)
-            if key not in first_id or row_id < first_id[key]:
-                first_id[key] = row_id
+            for key in ((name, type_id, version), (name, ANY_TYPE, version)):
+                if key not in first_id or row_id < first_id[key]:
+                    first_id[key] = row_id
     if not first_id:
         return {}
     ids = sorted(set(first_id.values()))

@@ -20,12 +20,22 @@ class MultipleResultsFound(LaminRegistryError):
     """More than one record matches where exactly one was expected."""
 
 
-class InvalidArgument(LaminRegistryError, ValueError):
-    """An argument is not understood: unknown field, unknown lookup, wrong value type."""
+class InvalidArgument(LaminRegistryError, ValueError, TypeError):
+    """An argument is not understood: unknown field, unknown lookup, wrong value type, a
+    class-only method called on a record.
+
+    A ``ValueError`` and a ``TypeError``: lamindb raises one or the other for these
+    mistakes, and ``except ValueError`` / ``except TypeError`` written for lamindb keeps
+    working.
+    """
 
 
-class FieldValidationError(LaminRegistryError, TypeError):
-    """A constructor got unknown, positional or missing arguments, or an invalid field value."""
+class FieldValidationError(LaminRegistryError, TypeError, ValueError):
+    """A constructor got unknown, positional or missing arguments, or an invalid field value.
+
+    A ``TypeError`` and a ``ValueError``, as lamindb raises both for these (a bad
+    ``Transform(key="a/../b")`` or ``version=0`` is a ``ValueError`` there).
+    """
 
 
 class ValidationError(LaminRegistryError, ValueError):
@@ -46,6 +56,11 @@ class SchemaOutOfDate(LaminRegistryError, RuntimeError):
 
 class IntegrityError(LaminRegistryError):
     """A write would break a database constraint (uniqueness, a protected reference)."""
+
+
+class BranchAlreadyExists(IntegrityError):
+    """A branch with this name (case-insensitively) exists already (lamindb's
+    ``lamindb.errors.BranchAlreadyExists``)."""
 
 
 class DatabaseLocked(LaminRegistryError, TimeoutError):
@@ -76,6 +91,7 @@ class StorageFull(LaminRegistryError, OSError):
 
 
 __all__ = [
+    "BranchAlreadyExists",
     "ConcurrentWrite",
     "DatabaseLocked",
     "DoesNotExist",

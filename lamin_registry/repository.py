@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 
 from . import _context, access, concurrency, dedupe, hooks, session_state, versioning
 from .bulk import gc_paused, insert_records, stamp_and_check
@@ -51,7 +51,6 @@ R = TypeVar("R", bound=BaseSQLRecord)
 MAIN_BRANCH = 1
 LOCKED_BRANCH = 2
 TEMPLATE_BRANCH = 3
-TRASH_BRANCH = -1
 ARCHIVE_BRANCH = 0
 _CHUNK = 500  # values per IN (...) list: well under SQLite's parameter limit
 _PENDING_BACKREF_WARNING = r"Object of type <\w+> not in session, (add|delete) operation along"
@@ -498,122 +497,19 @@ class Repository:
         (:func:`lamin_registry.dedupe.stored_matches`)."""
         return dedupe.stored_matches(self, model, records)
 
-    # -- deleting and moving -----------------------------------------------------------------
+    # -- deleting and moving (lamin_registry.deletion, lamin_registry.branches) ----------------
 
-    def delete(self, target: BaseSQLRecord | Query[Any], permanent: bool = False) -> None:
-        """Move to trash (branch -1), or remove rows for good with ``permanent=True``."""
-        model = target.model if isinstance(target, Query) else type(target)
-        if not permanent and not getattr(model, "_soft_delete", False):
-            raise InvalidArgument(
-                f"Soft delete is not possible for {model.__name__}, use 'permanent=True' for "
-                "permanent deletion."
-            )
-        if isinstance(target, Query):
-            self._delete_query(target, permanent)
-            return
-        state = sa.inspect(target)
-        if state.key is None:
-            logger.warning("record is not yet saved, delete has no effect")
-            return
-        caller, target = target, self._own(target)
-        if not permanent:
-            if target.branch_id == TRASH_BRANCH:  # type: ignore[attr-defined]
-                logger.warning(
-                    "%s is already in trash; pass permanent=True to remove it", _label(target)
-                )
-                return
-            with self._atomic(f"moving {_label(target)} to trash failed"):
-                old_branch = target.branch_id  # type: ignore[attr-defined]
-                self._move([target], TRASH_BRANCH)
-                versioning.hand_over_latest(self, target, old_branch)
-            _mirror_branch(caller, target)
-            logger.info("moved record to trash: %r", target)
-            return
-        with self._atomic(f"deleting {_label(target)} failed"):
-            self._check_protected(model, [state.identity[0]])  # type: ignore[index]
-            versioning.hand_over_latest(self, target, getattr(target, "branch_id", 0))
-            if self._delete_cascading(model, [state.identity[0]]):  # type: ignore[index]
-                self.session.expire(target)  # its collections: loaded again, now empty
-            self.session.delete(target)
-            self.session.flush()
-            session_state.forget_deleted(self.session, model, state.identity or ())
+    def delete(
+        self, target: BaseSQLRecord | Query[Any], permanent: bool = False
+    ) -> tuple[int, dict[str, int]] | None:
+        """Move to trash (branch -1), or remove rows for good with ``permanent=True``.
 
-    def _delete_query(self, query: Query[Any], permanent: bool) -> None:
-        model = query.model
-        pk = sa.inspect(model).primary_key[0]
-        ids = [row[0] for row in query._execute(query.statement().with_only_columns(pk))]
-        if not ids:
-            return
-        if not permanent:
-            self._move_ids(model, ids, TRASH_BRANCH)
-            logger.warning("moved records to trash (branch_id = -1)")
-            return
-        with self._atomic(f"deleting {len(ids)} {model.__name__} records failed"):
-            self._check_rows(model, ids, f"deleting {model.__name__} records")
-            self._check_protected(model, ids)
-            self._delete_cascading(model, ids)
-            for chunk in chunks(ids):
-                self.session.execute(
-                    sa.delete(model).where(pk.in_(chunk)), execution_options=hooks.CHECKED
-                )
-            self._expire_deleted(model, ids)
+        Returns None, except for a permanent delete of one record: lamindb's ``(count,
+        {model label: n})`` with the cascaded rows (None for Transform, Run and Artifact).
+        """
+        from .deletion import delete
 
-    def _delete_cascading(self, model: type, ids: list[Any]) -> bool:
-        """On an adopted lamindb database (no ON DELETE rules in its DDL), delete the rows
-        that cascade from ``model``'s rows ``ids`` as Django would (``cascade.py``); forget
-        them in the session. False when there was nothing to do."""
-        if not self.lamindb_database:
-            return False
-        from .cascade import delete_cascading
-
-        table: Any = sa.inspect(model).local_table
-        deleted = delete_cascading(
-            self.session, table, ids, self._has_table, execution_options=hooks.CHECKED
-        )
-        for obj in list(self.session.identity_map.values()):
-            state = sa.inspect(obj)
-            gone = deleted.get(state.mapper.local_table)
-            if gone and state.identity and state.identity[0] in gone:
-                self.session.expunge(obj)
-        return any(deleted.values())
-
-    def _expire_deleted(self, model: type, ids: list[Any]) -> None:
-        wanted = set(ids)
-        for obj in list(self.session.identity_map.values()):
-            if type(obj) is model and sa.inspect(obj).identity[0] in wanted:
-                self.session.expunge(obj)
-        session_state.forget_deleted(self.session, model, ids)  # out of loaded collections
-
-    def _check_protected(self, model: type, ids: list[Any]) -> None:
-        """Refuse a permanent delete that protected (RESTRICT) references would block."""
-        table: Any = sa.inspect(model).local_table
-        blockers: list[str] = []
-        for other in table.metadata.sorted_tables:
-            if not self._has_table(other):
-                continue
-            for fk in other.foreign_keys:
-                if fk.column.table is not table or fk.ondelete in ("CASCADE", "SET NULL"):
-                    continue
-                column = fk.parent
-                if other is table and column.name == "created_on_id":
-                    continue
-                for chunk in chunks(ids):
-                    stmt = (
-                        sa.select(sa.literal(1))
-                        .where(
-                            column.in_(chunk),
-                            *([other.c.id.notin_(chunk)] if other is table else []),
-                        )
-                        .limit(1)
-                    )
-                    if self._execute(stmt).first() is not None:
-                        blockers.append(f"'{other.name}.{column.name}'")
-                        break
-        if blockers:
-            raise IntegrityError(
-                f"Cannot delete some instances of model '{model.__name__}' because they are "
-                f"referenced through protected foreign keys: {', '.join(blockers)}."
-            )
+        return delete(self, target, permanent)
 
     def _has_table(self, table: Any) -> bool:
         """Whether this database holds ``table``.
@@ -630,66 +526,15 @@ class Repository:
 
     def restore(self, target: BaseSQLRecord | Query[Any]) -> None:
         """Move back to main (branch 1) from trash, archive or any other branch."""
-        self._move_target(target, MAIN_BRANCH)
+        from .branches import move_target
+
+        move_target(self, target, MAIN_BRANCH)
 
     def archive(self, target: BaseSQLRecord | Query[Any]) -> None:
         """Move to the archive (branch 0): hidden from queries, kept, read-only."""
-        self._move_target(target, ARCHIVE_BRANCH)
+        from .branches import move_target
 
-    def _move_target(self, target: BaseSQLRecord | Query[Any], branch_id: int) -> None:
-        model = target.model if isinstance(target, Query) else type(target)
-        if not issubclass(model, SQLRecord):
-            raise InvalidArgument(f"{model.__name__} has no branches")
-        if isinstance(target, Query):
-            pk = sa.inspect(model).primary_key[0]
-            query = target if not target._branch_filtered else target._clone(branch_filtered=False)
-            if target._branch_filtered and branch_id == MAIN_BRANCH:
-                # restoring a default query means restoring what it shows; nothing to move
-                query = target
-            ids = [row[0] for row in query._execute(query.statement().with_only_columns(pk))]
-            self._move_ids(model, ids, branch_id)
-        else:
-            if sa.inspect(target).key is None:
-                raise InvalidArgument(f"{_label(target)} is not saved yet")
-            local = self._own(target)
-            self._move([local], branch_id)
-            _mirror_branch(target, local)
-
-    def _move(self, records: list[Any], branch_id: int) -> None:
-        with self._atomic("moving records failed"):
-            for record in records:
-                record.branch_id = branch_id
-            self.session.flush()
-
-    def _check_rows(self, model: type, ids: list[Any], what: str) -> None:
-        """Bulk moves and deletes: write access to every row's space, admin for locked rows;
-        governance rows (users, spaces, teams, access rows) as :mod:`.access` rules."""
-        if self.permissions.admin_everywhere:
-            return
-        if not issubclass(model, SQLRecord):
-            pk_column: Any = sa.inspect(model).primary_key[0]
-            for chunk in chunks(ids):
-                for record in self._scalars(sa.select(model).where(pk_column.in_(chunk))):
-                    access.check_delete(self.permissions, record)
-            return
-        pk: Any = sa.inspect(model).primary_key[0]
-        locked: Any = model.is_locked.is_(True)
-        if self.locked_branch_id is not None:
-            locked = sa.or_(model.branch_id == self.locked_branch_id, locked)
-        archived = model.branch_id == access.ARCHIVE_BRANCH
-        for chunk in chunks(ids):
-            stmt = sa.select(model.space_id, locked, archived).where(pk.in_(chunk)).distinct()
-            access.check_rows(self.permissions, [tuple(row) for row in self._execute(stmt)], what)
-
-    def _move_ids(self, model: type, ids: list[Any], branch_id: int) -> None:
-        pk: Any = sa.inspect(model).primary_key[0]
-        with self._atomic(f"moving {model.__name__} records failed"):
-            self._check_rows(model, ids, f"moving {model.__name__} records")
-            for chunk in chunks(ids):
-                self.session.execute(
-                    sa.update(model).where(pk.in_(chunk)).values(branch_id=branch_id),
-                    execution_options={"synchronize_session": "fetch", **hooks.CHECKED},
-                )
+        move_target(self, target, ARCHIVE_BRANCH)
 
     # -- feature values -------------------------------------------------------------------
 
@@ -889,69 +734,31 @@ class Repository:
             )
         self._permissions = None
 
-    # -- named branches -------------------------------------------------------------------
+    # -- named branches (lamin_registry.branches) -----------------------------------------
 
     def create_branch(self, name: str, description: str | None = None) -> Branch:
-        """A new named branch (id > 3), status ``standalone``."""
-        branch = Branch(name=name, description=description)
-        with self._atomic(f"creating branch {name!r} failed"):
-            self.session.add(branch)
-            self.session.flush()
-        return branch
+        """A new named branch (id > 3), status ``standalone``; a taken name raises
+        ``BranchAlreadyExists``."""
+        from .branches import create
 
-    def _branch(self, branch: Branch | str | int) -> Branch:
-        if isinstance(branch, Branch):
-            return branch
-        if isinstance(branch, int) and not isinstance(branch, bool):
-            found = self.session.get(Branch, branch)
-        elif isinstance(branch, str):
-            found = self.session.scalar(
-                sa.select(Branch).where(sa.func.lower(Branch.name) == branch.lower())
-            )
-        else:
-            raise InvalidArgument(f"Expected a Branch, its id or its name, got {branch!r}")
-        if found is None:
-            raise DoesNotExist(f"No branch {branch!r}; create it with repo.create_branch()")
-        return found
+        return create(self, name, description)
 
-    def switch_branch(self, branch: Branch | str | int) -> Branch:
-        """Make ``branch`` current for this repository: new records land on it and queries
-        see it besides main."""
-        target = self._branch(branch)
-        if target.id in (TRASH_BRANCH, ARCHIVE_BRANCH, self.locked_branch_id,
-                         self.template_branch_id):
-            raise InvalidArgument(
-                f"Cannot switch to the built-in branch {target.name!r}; use 'main' or a named "
-                "branch"
-            )
-        if target.status in ("merged", "closed"):
-            raise InvalidArgument(f"Branch {target.name!r} is {target.status}")
-        self.current_branch_id = target.id
-        return target
+    def switch_branch(self, branch: Branch | str | int, create: bool = False) -> Branch:
+        """Make ``branch`` (a Branch, id, name or uid) current for this repository: new
+        records land on it and queries see it besides main. ``create=True`` creates it."""
+        from .branches import switch
 
-    def merge_branch(self, branch: Branch | str | int) -> Branch:
-        """Move every record of a named branch to main and mark the branch ``merged``."""
-        target = self._branch(branch)
-        if target.id <= 3:
-            raise InvalidArgument(f"Only named branches can be merged, not {target.name!r}")
-        with self._atomic(f"merging branch {target.name!r} failed"):
-            for mapper in BaseSQLRecord.registry.mappers:
-                model = mapper.class_
-                if not issubclass(model, SQLRecord) or mapper.local_table is None:
-                    continue
-                if not self._has_table(mapper.local_table):
-                    continue
-                pk: Any = mapper.primary_key[0]
-                ids = list(
-                    self.session.scalars(sa.select(pk).where(model.branch_id == target.id))
-                )
-                if ids:
-                    self._move_ids(model, ids, MAIN_BRANCH)
-            target.status = "merged"
-            self.session.flush()
-        if self.current_branch_id == target.id:
-            self.current_branch_id = MAIN_BRANCH
-        return target
+        return switch(self, branch, create)
+
+    def merge_branch(
+        self, source: Branch | str | int, target: Branch | str | int | None = None
+    ) -> Branch:
+        """Move every record of ``source`` to ``target`` (default: the current branch), keep
+        one ``is_latest`` per version family there, mark ``source`` merged. The current
+        branch does not change; merging a branch into itself does nothing."""
+        from .branches import merge
+
+        return merge(self, source, target)
 
     # -- curation (implemented in lamin_registry.curation) -----------------------------------
 
@@ -1125,12 +932,6 @@ def _check_related(session: Session, records: Sequence[Any]) -> None:
                 continue
             for item in value if relationship.uselist else (value,):
                 _check_attachable(session, item)
-
-
-def _mirror_branch(caller: Any, local: Any) -> None:
-    """After moving this session's copy, show the new branch on the caller's object too."""
-    if caller is not local:
-        set_committed_value(caller, "branch_id", local.branch_id)
 
 
 def _features_pending(records: Sequence[Any], new_by_model: dict[type, list[int]]) -> bool:

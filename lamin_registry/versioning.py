@@ -2,8 +2,8 @@
 
 A family shares a uid stem; each version adds a 4-character base62 suffix (``0000`` first,
 then the family's maximum plus one, trashed versions included). One version per family and
-branch is ``is_latest``; saving a new version demotes the head of its branch, trashing or
-deleting the head hands ``is_latest`` to the newest remaining version.
+branch is ``is_latest``; saving a new version demotes the head of its branch, and moving or
+deleting rows keeps the rule (:func:`after_move`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lamin_registry")
 SUFFIX_LENGTH = 4
+TRASH_BRANCH = -1
+_STEMS_PER_QUERY = 100  # families per look-up (an OR of index-friendly prefix matches)
 
 
 def _family(repo: Repository, model: Any, stem: str) -> Any:
@@ -81,23 +83,96 @@ def prepare_new_versions(repo: Repository, model: Any, records: list[Any]) -> No
         record._revises = None
 
 
-def hand_over_latest(repo: Repository, record: Any, branch_id: int) -> None:
-    """After ``record`` left ``branch_id``, make the newest remaining version the latest."""
-    if not hasattr(type(record), "is_latest") or not record.is_latest:
+def family_rows(repo: Repository, model: Any, condition: Any) -> list[tuple[Any, ...]]:
+    """``(id, uid, branch_id, is_latest)`` of the versioned rows matching ``condition``,
+    read before they move or go (empty for registries without versions)."""
+    if not hasattr(model, "is_latest") or not hasattr(model, "_uid_stem_length"):
+        return []
+    stmt = sa.select(model.id, model.uid, model.branch_id, model.is_latest).where(condition)
+    return [tuple(row) for row in repo._execute(stmt)]
+
+
+def after_move(
+    repo: Repository, model: Any, moved: list[tuple[Any, ...]], new_branch: int | None
+) -> None:
+    """Keep one ``is_latest`` per family and branch after rows left their branches for
+    ``new_branch`` (None: deleted for good).
+
+    * A branch a head left hands ``is_latest`` to its newest remaining version (by
+      ``created_at``, then id), as lamindb's single-record delete does.
+    * On ``new_branch`` the newest version of each family touched is the latest (lamindb's
+      merge rule; restore and archive follow it too, where lamindb leaves two heads).
+    * Trash is never reconciled: a head moved there stays ``is_latest`` only when no version
+      took its place (the last version of a family).
+    """
+    stem_length = model._uid_stem_length
+    left: dict[int, set[str]] = {}
+    heads: list[tuple[Any, int, str]] = []
+    touched: set[str] = set()
+    for record_id, uid, branch_id, is_latest in moved:
+        if branch_id == new_branch:
+            continue
+        stem = uid[:stem_length]
+        touched.add(stem)
+        if is_latest and branch_id != TRASH_BRANCH:
+            left.setdefault(branch_id, set()).add(stem)
+            heads.append((record_id, branch_id, stem))
+    promoted: set[tuple[int, str]] = set()
+    for branch_id, stems in left.items():
+        promoted |= _reconcile(repo, model, branch_id, stems)
+    if new_branch is None:
         return
-    model = type(record)
-    stem = record.uid[: model._uid_stem_length]
-    successor = repo.session.scalars(
-        sa.select(model)
-        .where(_family(repo, model, stem), model.id != record.id, model.branch_id == branch_id)
-        .order_by(model.created_at.desc(), model.id.desc())
-        .limit(1)
-    ).first()
-    record.is_latest = False
-    if successor is not None:
-        successor.is_latest = True
-        logger.info("new latest %s version is: %s", model.__name__, successor.uid)
-    repo.session.flush()
+    if new_branch != TRASH_BRANCH:
+        _reconcile(repo, model, new_branch, touched)
+        return
+    _set_latest(repo, model, [i for i, b, stem in heads if (b, stem) in promoted], False)
+
+
+def _reconcile(
+    repo: Repository, model: Any, branch_id: int, stems: set[str]
+) -> set[tuple[int, str]]:
+    """The newest version of each family in ``stems`` on ``branch_id`` becomes the latest,
+    the others not; returns the (branch, stem) pairs that have a latest version."""
+    stem_length = model._uid_stem_length
+    visible = repo._visibility(model, branches=False)  # readable spaces only
+    rows: list[Any] = []
+    ordered = sorted(stems)
+    for start in range(0, len(ordered), _STEMS_PER_QUERY):
+        chunk = ordered[start : start + _STEMS_PER_QUERY]
+        family = sa.or_(*(_family(repo, model, stem) for stem in chunk))
+        rows += repo._execute(
+            sa.select(model.id, model.uid, model.is_latest, model.created_at).where(
+                family, model.branch_id == branch_id, *visible
+            )
+        ).all()
+    newest: dict[str, Any] = {}
+    for row in rows:
+        stem = row.uid[:stem_length]
+        best = newest.get(stem)
+        if best is None or (row.created_at, row.id) > (best.created_at, best.id):
+            newest[stem] = row
+    winners = {row.id for row in newest.values()}
+    promote = [row for row in newest.values() if not row.is_latest]
+    demote = [row.id for row in rows if row.is_latest and row.id not in winners]
+    _set_latest(repo, model, demote, False)
+    _set_latest(repo, model, [row.id for row in promote], True)
+    for row in promote:
+        logger.info("new latest %s version is: %s", model.__name__, row.uid)
+    return {(branch_id, stem) for stem in newest}
+
+
+def _set_latest(repo: Repository, model: Any, ids: list[Any], value: bool) -> None:
+    """``is_latest = value`` for rows ``ids`` (bookkeeping of a move already checked), and
+    on the session's objects of those rows."""
+    for start in range(0, len(ids), 500):
+        repo.session.execute(
+            sa.update(model).where(model.id.in_(ids[start : start + 500])).values(is_latest=value),
+            execution_options={"synchronize_session": False, **hooks.CHECKED},
+        )
+    for record_id in ids:
+        obj = repo.session.identity_map.get(sa.orm.util.identity_key(model, record_id))
+        if obj is not None:
+            sa.orm.attributes.set_committed_value(obj, "is_latest", value)
 
 
 def source_hash(source_code: str) -> str:

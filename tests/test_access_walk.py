@@ -20,7 +20,8 @@ Read paths walked (each must show the secret rows exactly to users who may read 
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
   save into the space, edit of a record loaded elsewhere, move by ``space=`` (relationship)
   and ``space_id``, link append/remove (``children``, ``artifacts``), bulk save, soft
-  delete / archive / restore of records and of queries, permanent delete, merge of a branch,
+  delete / archive / restore of records and of queries (version families too), permanent
+  delete, merge of a branch (into main and into a named branch),
   feature values in the space, feature annotation (a hidden host, a hidden label value),
   grant/revoke, user edits (own name, own handle, another
   user's handle), space edits (rename, creator), teams and memberships, SpaceAccess rows,
@@ -500,6 +501,31 @@ def test_merge_of_a_branch(world: World, repo_as: lr.Repository, role: str) -> N
 
 
 ROLES_SET = set(ROLES)
+
+
+def test_merge_into_a_named_branch(world: World, repo_as: lr.Repository, role: str) -> None:
+    tag = uuid.uuid4().hex[:6]
+    source, target = repo_as.create_branch(f"s{tag}"), repo_as.create_branch(f"t{tag}")
+    repo_as.switch_branch(source)
+    if role in WRITES:
+        repo_as.save(lr.ULabel(name="in lab on source", space_id=world.lab_id))
+    label = repo_as.save(lr.ULabel(name="public on source"))
+    expect(role, ROLES_SET, lambda: repo_as.merge_branch(source, target=target))
+    assert label.branch_id == target.id and repo_as.current_branch_id == source.id
+
+
+def test_versioned_query_moves_in_the_space(
+    world: World, repo_as: lr.Repository, role: str
+) -> None:
+    """A query delete and restore of a version family (``is_latest`` handed over and
+    reconciled): the secret artifact's family moves only for writers."""
+    query = repo_as.filter(lr.Artifact, key="secret.csv")
+    expect(role, WRITES | {"nobody"}, query.delete)  # nobody's query is empty: a no-op
+    trashed = repo_as.filter(lr.Artifact, key="secret.csv", branch_id=-1)
+    assert trashed.count() == (1 if role in WRITES else 0)
+    expect(role, ROLES_SET, trashed.restore)  # only writers have something to restore
+    count = repo_as.filter(lr.Artifact, key="secret.csv", is_latest=True).count()
+    assert count == (1 if role in READS else 0)
 
 
 def test_feature_value_in_the_space(world: World, repo_as: lr.Repository, role: str) -> None:

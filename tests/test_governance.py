@@ -112,9 +112,10 @@ def test_named_branch_create_switch_merge(inst: lr.Instance) -> None:
         assert set(other.filter(lr.ULabel).to_list("name")) == {"on main"}
     with inst.session() as repo:
         repo.switch_branch("experiment")
-        merged = repo.merge_branch("experiment")
+        assert repo.merge_branch("experiment").status == "standalone"  # into itself: no-op
+        merged = repo.merge_branch("experiment", target="main")
         assert merged.status == "merged"
-        assert repo.current_branch_id == 1
+        assert repo.current_branch_id == branch.id  # merging does not switch
     with inst.session(user="carol") as other:
         assert other.filter(lr.ULabel).count() == 6
         moved = other.get(lr.ULabel, draft.id)
@@ -123,7 +124,7 @@ def test_named_branch_create_switch_merge(inst: lr.Instance) -> None:
             other.switch_branch("experiment")
         with pytest.raises(InvalidArgument, match="built-in"):
             other.switch_branch("trash")
-        with pytest.raises(DoesNotExist, match="create_branch"):
+        with pytest.raises(DoesNotExist, match=r"switch_branch\('nope', create=True\)"):
             other.switch_branch("nope")
     with pytest.raises(lr.errors.IntegrityError), inst.session() as repo:
         repo.create_branch("EXPERIMENT")  # names are unique case-insensitively

@@ -62,6 +62,46 @@ class _InitSpec:
     # Column attributes without attribute events: the constructor writes them straight into
     # ``__dict__`` (a flush inserts what is there); an instrumented set costs ~1 µs each.
     plain: frozenset[str] = frozenset()
+    # what an unknown keyword's message lists: the constructor's own parameters, as
+    # lamindb's signatures (not every column and relationship the constructor accepts)
+    parameters: tuple[str, ...] = ()
+
+
+_NOT_PARAMETERS = frozenset({
+    "id", "uid", "created_at", "updated_at", "created_by", "created_by_id", "run", "run_id",
+    "created_on", "created_on_id", "branch_id", "space_id", "is_locked", "is_latest", "aux",
+})
+
+
+def _parameters(cls: type[BaseSQLRecord], mapper: Any, aliases: dict[str, str]) -> tuple[str, ...]:
+    """The constructor's parameters: the name field, the other public columns (an alias
+    instead of the column it renames), to-one relationships instead of their foreign keys,
+    the registry's extra keywords, then ``branch`` and ``space``."""
+    renamed = {column: alias for alias, column in aliases.items()}
+    to_one = {
+        rel.key: {str(c.key) for c in rel.local_columns}
+        for rel in mapper.relationships
+        if rel.direction.name == "MANYTOONE" and not rel.viewonly
+    }
+    foreign = set().union(*to_one.values()) if to_one else set()
+    names: list[str] = []
+    for prop in mapper.column_attrs:
+        key = renamed.get(prop.key, prop.key)
+        if key.startswith("_") or key in _NOT_PARAMETERS or prop.key in foreign:
+            continue
+        names.append(key)
+    names += [key for key in to_one if key not in _NOT_PARAMETERS | {"branch", "space"}]
+    for klass in reversed(cls.__mro__):
+        names += sorted(vars(klass).get("_init_extra", ()))
+    if "branch" in to_one:
+        names.append("branch")
+    if "space" in to_one:
+        names.append("space")
+    name_field = cls._name_field
+    if name_field in names and isinstance(mapper.columns[name_field].type, sa.String):
+        names.remove(name_field)
+        names.insert(0, name_field)
+    return tuple(dict.fromkeys(n for n in names if n not in _NOT_PARAMETERS))
 
 
 _INIT_SPECS: dict[type, _InitSpec] = {}
@@ -139,6 +179,7 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         scalar_defaults=scalar_defaults,
         checks=checks,
         relations=relations,
+        parameters=_parameters(cls, mapper, dict(cls._init_aliases)),
         plain=frozenset(
             prop.key for prop in mapper.column_attrs
             if len(mapper.class_manager[prop.key].dispatch.set)
@@ -228,6 +269,33 @@ def _add_default_keys(cls: type[BaseSQLRecord]) -> None:
         setattr(cls, "uid", uid)  # noqa: B010
 
 
+if TYPE_CHECKING:
+    class_only = classmethod
+else:
+
+    class class_only(classmethod):
+        """A class method that refuses to run on a record, as lamindb's curation methods do:
+        ``label.validate(...)`` raises ``InvalidArgument`` (a ``TypeError``) naming the method.
+
+        Looking the attribute up on a record works (``hasattr``, ``dir``, completion); calling
+        it raises.
+        """
+
+        def __get__(self, obj: Any, owner: type | None = None) -> Any:
+            if obj is None:
+                return super().__get__(obj, owner)
+            model = type(obj).__name__
+            name = self.__func__.__name__
+
+            def refused(*args: Any, **kwargs: Any) -> Any:
+                raise InvalidArgument(
+                    f"{model}.{name}() is a class method and must be called on the {model} "
+                    f"class, not on a {model} object"
+                )
+
+            return refused
+
+
 class BaseSQLRecord(DeclarativeBase):
     """Root of every lamin_registry model (no branch, space or lock columns).
 
@@ -271,7 +339,7 @@ class BaseSQLRecord(DeclarativeBase):
         if unknown:
             raise FieldValidationError(
                 f"Unknown keyword argument(s) {', '.join(map(repr, unknown))} for "
-                f"{cls.__name__}. Only {', '.join(sorted(spec.allowed))} are valid keyword "
+                f"{cls.__name__}. Only {', '.join(spec.parameters)} are valid keyword "
                 "arguments"
             )
         for alias, target in spec.aliases.items():
@@ -387,22 +455,22 @@ class BaseSQLRecord(DeclarativeBase):
         """``repo.lookup(cls, ...)`` on the active repository."""
         return active_repository().lookup(cls, field, **kwargs)
 
-    @classmethod
+    @class_only
     def validate(cls, values: Any, field: str | None = None, **kwargs: Any) -> np.ndarray[Any, Any]:
         """``repo.validate(cls, ...)`` on the active repository."""
         return active_repository().validate(cls, values, field, **kwargs)
 
-    @classmethod
+    @class_only
     def inspect(cls, values: Any, field: str | None = None, **kwargs: Any) -> InspectResult:
         """``repo.inspect(cls, ...)`` on the active repository."""
         return active_repository().inspect(cls, values, field, **kwargs)
 
-    @classmethod
+    @class_only
     def standardize(cls, values: Any, field: str | None = None, **kwargs: Any) -> Any:
         """``repo.standardize(cls, ...)`` on the active repository."""
         return active_repository().standardize(cls, values, field, **kwargs)
 
-    @classmethod
+    @class_only
     def from_values(cls, values: Any, field: str | None = None, **kwargs: Any) -> list[Self]:
         """``repo.from_values(cls, ...)`` on the active repository."""
         return active_repository().from_values(cls, values, field, **kwargs)
@@ -418,9 +486,10 @@ class BaseSQLRecord(DeclarativeBase):
         """Save through the active repository; returns the stored record (use it)."""
         return active_repository().save(self)
 
-    def delete(self, permanent: bool = False) -> None:
-        """Move to trash, or remove for good with ``permanent=True``."""
-        active_repository().delete(self, permanent=permanent)
+    def delete(self, permanent: bool = False) -> tuple[int, dict[str, int]] | None:
+        """Move to trash, or remove for good with ``permanent=True`` (then lamindb's
+        ``(count, {model label: n})``; None for Transform, Run and Artifact)."""
+        return active_repository().delete(self, permanent=permanent)
 
     def restore(self) -> None:
         """Move back to main (branch 1)."""
@@ -611,3 +680,7 @@ class SQLRecord(BaseSQLRecord):
             # a deliberate branch; otherwise the saving repository's branch applies
             self._branch_given = True
         kwargs.setdefault("created_on_id", kwargs["branch_id"])
+        if "type" in kwargs or "type_id" in kwargs:
+            # lamindb's name de-duplication: ``type=None`` means "no type", an omitted type
+            # means "any type" (see Repository._dedupe)
+            self._type_given = True
