@@ -8,10 +8,12 @@ from contextlib import contextmanager
 
 import sqlalchemy.exc as sa_exc
 
-from .errors import IntegrityError, InvalidArgument, LaminRegistryError
+from .errors import BranchAlreadyExists, IntegrityError, InvalidArgument, LaminRegistryError
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<what>[^\n(]+)")
 _PG_UNIQUE = re.compile(r'unique constraint "(?P<name>[^"]+)"')
+# the unique index on lower(lamindb_branch.name): both backends name it in their message
+_BRANCH_NAME_INDEX = "unique_branch_name_lower"
 _PG_DETAIL = re.compile(r"DETAIL:\s*(?P<detail>[^\n]+)")
 
 
@@ -59,6 +61,10 @@ def translated(action: str) -> Iterator[None]:
     except LaminRegistryError:
         raise
     except sa_exc.IntegrityError as error:
+        if _BRANCH_NAME_INDEX in str(getattr(error, "orig", error)):
+            raise BranchAlreadyExists(
+                f"{action}: a branch of that name already exists (names compare case-insensitively)"
+            ) from error
         raise IntegrityError(f"{action}: {describe_integrity_error(error)}") from error
     except (sa_exc.DataError, sa_exc.ProgrammingError) as error:
         raise InvalidArgument(f"{action}: {_first_line(error)}") from error

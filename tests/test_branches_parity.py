@@ -61,6 +61,9 @@ def test_branch_errors(repo: lr.Repository) -> None:
     with pytest.raises(BranchAlreadyExists, match="'EXP' already exists"):
         repo.create_branch("EXP")
     assert issubclass(BranchAlreadyExists, IntegrityError)
+    with pytest.raises(BranchAlreadyExists, match="already exists"):
+        repo.save(lr.Branch(name="Exp"))  # the unique index, not only create_branch's check
+    assert [b.name for b in repo.filter(lr.Branch, name__iexact="exp")] == ["exp"]
     with pytest.raises(BranchAlreadyExists, match="Omit create=True"):
         repo.switch_branch("exp", create=True)
     created = repo.switch_branch("fresh", create=True)
