@@ -2,12 +2,13 @@
 
 The ORM's unit of work costs about 150 µs per object; a bulk save of 100,000 labels would take
 over ten seconds. Here the rows are built column by column from the objects' state (with the
-ORM's rules for defaults and ``None``), written with one ``executemany`` (SQLite) or batched
-``INSERT ... RETURNING`` (PostgreSQL, a statement per 1,000 rows), and the objects are then
-registered in the session as persistent, exactly as a flush would leave them: every column
-value in ``__dict__``, an identity key, and marked new in the current (nested) transaction so
-that a rollback makes them transient again. Records that need the unit of work (unsaved
-related objects, filled collections, an explicit primary key) take the ORM path.
+ORM's rules for defaults and ``None``), written with one ``executemany`` (SQLite), ``COPY``
+(PostgreSQL through psycopg, from ``_COPY_MIN`` rows: :mod:`.bulk_copy`) or batched
+``INSERT ... RETURNING`` (PostgreSQL otherwise, a statement per 1,000 rows), and the objects
+are then registered in the session as persistent, exactly as a flush would leave them: every
+column value in ``__dict__``, an identity key, and marked new in the current (nested)
+transaction so that a rollback makes them transient again. Records that need the unit of
+work (unsaved related objects, filled collections, an explicit primary key) take the ORM path.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_state
 
+from . import bulk_copy
 from .errors import IntegrityError
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ _MISSING: Any = object()
 _ID_CHUNK = 500  # uids per IN (...) list when ids must be looked up
 _DEFER_MIN = 100  # rows from which the search index is filled once per batch (SQLite)
 _INSERT_CHUNK = 50_000  # records whose rows are built and inserted at a time (memory)
+_COPY_MIN = 100  # rows from which PostgreSQL (psycopg) inserts by COPY
 
 
 @dataclass(slots=True)
@@ -229,12 +232,13 @@ def _insert_records(repo: Repository, model: type, records: list[Any]) -> None:
     connection = session.connection()
     dialect = connection.dialect
     pk_key = plan.pk_key
+    copier = bulk_copy.Copier.start(connection, plan.table, len(dicts), _COPY_MIN)
     for start in range(0, len(dicts), _INSERT_CHUNK):  # rows of one chunk alive at a time
         part = dicts[start : start + _INSERT_CHUNK]
         names: list[str] = []
         columns: list[list[Any]] = []
         for col in plan.columns:
-            built = _column_values(col, part, dialect)
+            built = _column_values(col, part, dialect, process=copier is not None)
             assert built is not None  # _needs_server_default said so
             values, omit = built
             if not omit:  # omitted: absent everywhere, the database fills NULL or its default
@@ -244,6 +248,8 @@ def _insert_records(repo: Repository, model: type, records: list[Any]) -> None:
         del columns
         if dialect.name == "sqlite":
             ids = _insert_sqlite(connection, plan, names, rows, part)
+        elif copier is not None:
+            ids = copier.insert(names, rows)
         else:
             ids = _insert_returning(
                 connection, plan, [dict(zip(names, row, strict=True)) for row in rows]
@@ -294,19 +300,20 @@ def _resolve_to_one(plan: _Plan, dicts: list[dict[str, Any]]) -> None:
 
 
 def _column_values(
-    col: _Column, dicts: list[dict[str, Any]], dialect: sa.Dialect
+    col: _Column, dicts: list[dict[str, Any]], dialect: sa.Dialect, process: bool = False
 ) -> tuple[list[Any], bool] | None:
     """``(bound values, omit)`` of one column, by the ORM's rules for a flush.
 
     A record lacking a value (absent, or None where None is not a value) gets the column
     default (computed once per batch), else NULL; its ``__dict__`` receives the value used,
-    as a flush leaves it. On SQLite the values come back through the column type's bind
-    processor (the driver gets them as they are); on PostgreSQL SQLAlchemy processes them.
-    ``omit``: no record has a value and NULL is all there is to send. None when only the
-    database knows a missing value (a server-side default without a Python one).
+    as a flush leaves it. On SQLite and for COPY (``process``) the values come back through
+    the column type's bind processor (the driver gets them as they are); for PostgreSQL's
+    INSERT SQLAlchemy processes them. ``omit``: no record has a value and NULL is all there
+    is to send. None when only the database knows a missing value (a server-side default
+    without a Python one).
     """
     key = col.key
-    process = dialect.name == "sqlite"
+    process = process or dialect.name == "sqlite"
     count = len(dicts)
     # C-level passes (map over dict.get, operator.is_): 32 columns x 100,000 records
     marker = _MISSING if col.evaluates_none else None  # None: absent, or None as "absent"

@@ -628,3 +628,47 @@ def test_an_ordinary_owner_migrates_seeds_and_switches(tmp_path: Path) -> None:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.dispose()
+
+
+def test_bulk_save_through_the_application_role_copies_under_the_policies(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COPY is refused where row-level security applies: the rows go through a temporary
+    table and one INSERT ... SELECT, which the policies check (here with the library's own
+    access check switched off, so that only the database stands in the way)."""
+    from lamin_registry import access, bulk_copy
+    from lamin_registry.bulk import _COPY_MIN
+
+    paths: list[bool] = []
+    original = bulk_copy.Copier.insert
+
+    def insert(self: Any, names: Any, rows: list[Any]) -> list[int]:
+        paths.append(self.via_temp)
+        return original(self, names, rows)
+
+    monkeypatch.setattr(bulk_copy.Copier, "insert", insert)
+    suffix = uuid.uuid4().hex[:6]
+    inst = lr.connect(app_url(world.url), user="alice")
+    try:
+        with inst.session() as alice:
+            lab = alice.save(lr.Space(name=f"copy lab {suffix}"))
+            saved = alice.save(
+                [lr.ULabel(name=f"copied {suffix} {i}", space=lab) for i in range(_COPY_MIN + 1)]
+            )
+            assert paths == [True]
+            assert alice.filter(lr.ULabel, name__startswith=f"copied {suffix}").count() == len(
+                saved
+            )
+            assert alice.search(lr.ULabel, saved[-1].name).scores[0] == 100
+        monkeypatch.setattr(access, "check_create", lambda *args, **kwargs: None)
+        with inst.session(user=f"bob{suffix}") as bob:  # no access to alice's space
+            records = [
+                lr.ULabel(name=f"smuggled {suffix} {i}", space_id=lab.id)
+                for i in range(_COPY_MIN)
+            ]
+            with pytest.raises(lr.errors.LaminRegistryError, match="row-level security"):
+                bob.save(records)
+        with inst.session() as alice:
+            assert alice.filter(lr.ULabel, name__startswith=f"smuggled {suffix}").count() == 0
+    finally:
+        inst.close()

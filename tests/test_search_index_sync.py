@@ -182,3 +182,105 @@ def test_bulk_save_in_chunks(repo: lr.Repository, monkeypatch: pytest.MonkeyPatc
     assert_trigger_present(repo, lr.ULabel)
     assert_index_exact(repo, lr.ULabel)
     assert found(repo, lr.ULabel, labels[-1].name) == [labels[-1].id]
+
+
+# -- PostgreSQL: rows inserted by COPY (bulk_copy), the GIN index against a scan ---------------
+
+
+def pg_only(repo: lr.Repository) -> None:
+    if repo.dialect != "postgresql":
+        pytest.skip("the COPY path and GIN trigram indexes are PostgreSQL's")
+
+
+def planner(repo: lr.Repository, **settings: str) -> None:
+    for name, value in settings.items():
+        repo.session.execute(
+            sa.text("SELECT set_config(:n, :v, true)"), {"n": f"enable_{name}", "v": value}
+        )
+
+
+def pg_ids(repo: lr.Repository, where: str, params: dict[str, Any], index: bool) -> set[int]:
+    """Ids of ``lamindb_ulabel`` rows matching ``where``, read through the GIN trigram index
+    (``index``; the plan is checked) or by a scan of the table."""
+    if index:
+        planner(repo, seqscan="off", indexscan="on", bitmapscan="on")
+    else:
+        planner(repo, seqscan="on", indexscan="off", bitmapscan="off")
+    sql = f"SELECT id FROM lamindb_ulabel WHERE {where}"
+    plan = "\n".join(repo.session.execute(sa.text(f"EXPLAIN {sql}"), params).scalars())
+    assert ("ix_lamindb_ulabel_name_trgm" in plan) == index, plan
+    ids = set(repo.session.execute(sa.text(sql), params).scalars())
+    planner(repo, seqscan="on", indexscan="on", bitmapscan="on")
+    return ids
+
+
+def assert_gin_agrees(repo: lr.Repository, texts: list[str]) -> None:
+    """PostgreSQL: for each text, ``ILIKE '%text%'`` and ``%`` (similarity) find the same rows
+    through the trigram index as by scanning the table."""
+    for text in texts:
+        for where, params in (
+            ("name ILIKE :p", {"p": f"%{text}%"}),
+            ("name % :q", {"q": text}),
+        ):
+            assert pg_ids(repo, where, params, True) == pg_ids(repo, where, params, False), where
+
+
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int]]:
+    """Record each COPY of :mod:`lamin_registry.bulk_copy` as (through a temp table, rows)."""
+    from lamin_registry import bulk_copy
+
+    seen: list[tuple[bool, int]] = []
+    original = bulk_copy.Copier.insert
+
+    def insert(self: Any, names: Any, rows: list[Any]) -> list[int]:
+        seen.append((self.via_temp, len(rows)))
+        return original(self, names, rows)
+
+    monkeypatch.setattr(bulk_copy.Copier, "insert", insert)
+    return seen
+
+
+def test_pg_copy_bulk_save_is_in_the_trigram_index(
+    repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamin_registry.bulk import _COPY_MIN
+
+    pg_only(repo)
+    seen = copies(monkeypatch)
+    t = tag()
+    count = 3 * _COPY_MIN + 7
+    labels = repo.save([lr.ULabel(name=f"copyidx {t} {i:04d}") for i in range(count)])
+    assert seen == [(False, count)]
+    stored = dict(repo.session.execute(sa.text(
+        "SELECT id, name FROM lamindb_ulabel WHERE name LIKE :p"), {"p": f"copyidx {t} %"}
+    ).all())
+    assert stored == {label.id: label.name for label in labels}
+    assert len(set(stored)) == count
+    repo.session.execute(sa.text("ANALYZE lamindb_ulabel"))
+    assert_gin_agrees(repo, [f"copyidx {t}", f"{t} 01", f"{t} 0299", "0307", f"copyidx {t} 0"])
+    for label in (labels[0], labels[count // 2], labels[-1]):
+        assert found(repo, lr.ULabel, label.name) == [label.id]
+    # the sequence moved past the copied ids: the next ORM insert gets a fresh one
+    later = repo.save(lr.ULabel(name=f"copyidx {t} later"))
+    assert later.id > max(stored)
+
+
+def test_pg_failed_copy_writes_nothing(
+    repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamin_registry.bulk import _COPY_MIN
+
+    pg_only(repo)
+    seen = copies(monkeypatch)
+    t = tag()
+    first = repo.save(lr.ULabel(name=f"copyfail {t} taken"))
+    records = [lr.ULabel(name=f"copyfail {t} {i}") for i in range(_COPY_MIN + 10)]
+    records[-1].uid = first.uid  # a unique violation in the last row of the COPY
+    with pytest.raises(lr.errors.IntegrityError, match="uid"):
+        repo.save(records)
+    assert seen == [(False, _COPY_MIN + 10)]
+    assert all(sa.inspect(record).transient for record in records)
+    assert found(repo, lr.ULabel, f"copyfail {t} 3") == []
+    assert_gin_agrees(repo, [f"copyfail {t}"])
+    again = repo.save([lr.ULabel(name=f"copyfail {t} {i}") for i in range(_COPY_MIN)])
+    assert found(repo, lr.ULabel, again[-1].name) == [again[-1].id]
