@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from ..dberrors import translated
 from ..errors import InvalidArgument
 from ..query.limits import check_limit, clamp
-from . import search_memory
+from . import search_memory, search_pg
 from ._common import (
     fold,
     has_column,
@@ -227,6 +227,10 @@ def _lexical(
         where.append(pk.in_(hits))
         if case_sensitive:
             where.append(sa.or_(*(_position(repo, column, query) > 0 for column in columns)))
+    elif repo.dialect == "postgresql" and (
+        rare := search_pg.contains_filter(repo, model, fields, query, case_sensitive)
+    ):
+        where.extend(rare)
     elif repo.dialect == "postgresql":
         pattern = f"%{_like_escape(query)}%"
         where.append(sa.or_(*(
@@ -313,14 +317,21 @@ def _fuzzy(
         )
         return list(repo._execute(stmt).all())
     if repo.dialect == "postgresql" and _has_trgm(repo):
+        rare = search_pg.fuzzy_statement(repo, model, fields, query, conditions, pk, count)
+        rare_rows: list[Sequence[Any]] = []
+        if rare is not None:
+            rare_rows = list(repo._execute(rare).all())
+            if not search_pg.plain_fuzzy_too(repo, model, fields, len(rare_rows), count):
+                return rare_rows
         lowered = query.lower()
+        # pg_trgm folds case itself: ``column % q`` is ``lower(column) % q`` and uses the index
         similar = sa.or_(*(
-            sa.or_(sa.func.lower(column).op("%")(lowered), sa.literal(lowered).op("<%")(column))
+            sa.or_(column.op("%")(lowered), sa.literal(lowered).op("<%")(column))
             for column in columns
         ))
         closeness = sa.func.greatest(*(
             sa.func.greatest(
-                sa.func.coalesce(sa.func.similarity(sa.func.lower(column), lowered), 0),
+                sa.func.coalesce(sa.func.similarity(column, lowered), 0),
                 sa.func.coalesce(sa.func.word_similarity(lowered, column), 0),
             )
             for column in columns
@@ -332,7 +343,11 @@ def _fuzzy(
             .limit(count)
         )
         with _trgm_thresholds(repo):
-            return list(repo._execute(stmt).all())
+            plain_rows: list[Sequence[Any]] = list(repo._execute(stmt).all())
+        if not rare_rows:
+            return plain_rows
+        seen = {row[0] for row in rare_rows}
+        return [*rare_rows, *(row for row in plain_rows if row[0] not in seen)]
     return _scan_fuzzy(repo, model, fields, query, case_sensitive, conditions, count)
 
 
