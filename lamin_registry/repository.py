@@ -186,9 +186,9 @@ class Repository:
 
     # -- execution helpers (errors translated) -------------------------------------------------
 
-    def _execute(self, stmt: sa.Executable) -> sa.Result[Any]:
+    def _execute(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> sa.Result[Any]:
         with translated("query failed"):
-            return self.session.execute(stmt)
+            return self.session.execute(stmt, params)
 
     def _scalars(self, stmt: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Any]:
         with translated("query failed"):

@@ -136,7 +136,7 @@ def get_values(repo: Repository, record: Any, *, objects: bool = False) -> dict[
     if sa.inspect(record).session is not repo.session:
         repo._require_readable(record)
     values = read(repo, host_tables(host), [identity[0]], objects=objects)
-    return values.as_dict(host, identity[0])
+    return values.as_dict(identity[0])
 
 
 def after_save(

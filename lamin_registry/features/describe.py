@@ -96,27 +96,48 @@ def _feature_lines(repo: Repository | None, record: Any) -> list[str]:
     order = sorted(
         stored, key=lambda fid: (not values.dtype(fid).is_cat, values.features[fid].name)
     )
+    dtypes = [parse(values.features[fid]._dtype_str or "") for fid in order]
+    names = type_names(repo, dtypes)
     lines = []
-    for feature_id in order:
+    for feature_id, dtype in zip(order, dtypes, strict=True):
         feature = values.features[feature_id]
-        dtype = parse(feature._dtype_str or "")
-        shown = values.shaped(host, feature_id, stored[feature_id])
+        shown = values.shaped(feature_id, stored[feature_id])
         if isinstance(shown, set):
             shown = ", ".join(sorted(map(str, shown)))
-        label = _dtype_label(display_dtype(repo, dtype))
+        label = _dtype_label(display_dtype(repo, dtype, names))
         lines.append(f"{feature.name:<30}{label:<35}{shown}".rstrip())
     return lines
 
 
-def display_dtype(repo: Repository, dtype: Dtype) -> str:
+def type_names(repo: Repository, dtypes: list[Dtype]) -> dict[tuple[str, str], str]:
+    """``{(registry, type uid): name}`` of the visible types the dtypes name: one statement
+    per registry, however many features."""
+    wanted: dict[str, set[str]] = {}
+    for dtype in dtypes:
+        for target in dtype.targets:
+            if target.type_uid is not None:
+                wanted.setdefault(target.registry, set()).add(target.type_uid)
+    names: dict[tuple[str, str], str] = {}
+    for dtype in dtypes:
+        for target in dtype.targets:
+            uids = wanted.pop(target.registry, None)
+            if uids:
+                found = repo.filter(target.model, uid__in=sorted(uids)).values_list("uid", "name")
+                names.update({(target.registry, uid): str(name) for uid, name in found})
+    return names
+
+
+def display_dtype(
+    repo: Repository, dtype: Dtype, names: dict[tuple[str, str], str] | None = None
+) -> str:
     """The dtype with type names instead of uids: ``cat[Record[Species]]``."""
+    if names is None:
+        names = type_names(repo, [dtype])
     text = dtype.text
     for target in dtype.targets:
-        if target.type_uid is None:
-            continue
-        found = repo.filter(target.model, uid=target.type_uid).first()
-        if found is not None:
-            text = text.replace(target.type_uid, str(found.name))
+        name = names.get((target.registry, target.type_uid or ""))
+        if target.type_uid is not None and name is not None:
+            text = text.replace(target.type_uid, name)
     return text
 
 

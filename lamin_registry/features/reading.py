@@ -1,8 +1,14 @@
-"""Reading feature values of any number of hosts: one statement per value table.
+"""Reading feature values of any number of hosts: one ``UNION ALL`` over the value tables.
 
-Each statement reads through :func:`lamin_registry.visibility.restrict`, so a feature, a value
-or a label the user cannot see -- a hidden space, trash, archive -- does not appear, whichever
-host it annotates.
+One statement reads every value table a host registry has (the JSON values and each
+categorical link table of a registry some visible feature's dtype names), then one reads
+the features found. Each branch of the union reads through
+:func:`lamin_registry.visibility.restrict`, so a feature, a value or a label the user cannot
+see -- a hidden space, trash, archive -- does not appear, whichever host it annotates.
+
+For a list of host ids the statement is built once per (host registry, value tables,
+visibility) and reused with the ids as one bound parameter: building and restricting it costs
+far more than running it on one host (``get_values()``, ``describe()``).
 """
 
 from __future__ import annotations
@@ -15,21 +21,31 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .. import visibility
-from ..curation._common import in_ids
 from .dtypes import Dtype, parse
 from .tables import HostTables
 from .values import from_json
 
 if TYPE_CHECKING:
-    from ..models.features import Feature
     from ..repository import Repository
+
+_MAX_STATEMENTS = 256  # distinct (host, tables, visibility, dialect) keys kept; then start over
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """What reading needs of a feature: its id, name and dtype string."""
+
+    id: int
+    name: str
+    _dtype_str: str | None
 
 
 @dataclass
 class Values:
     """The stored values of some hosts: ``by_host[host id][feature id]`` lists, in link order."""
 
-    features: dict[int, Feature] = field(default_factory=dict)
+    features: dict[int, FeatureInfo] = field(default_factory=dict)
     by_host: dict[int, dict[int, list[Any]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
@@ -37,7 +53,21 @@ class Values:
     def dtype(self, feature_id: int) -> Dtype:
         return parse(self.features[feature_id]._dtype_str or "")
 
-    def shaped(self, host: str, feature_id: int, values: list[Any]) -> Any:
+    def column(self, feature_id: int) -> dict[int, Any]:
+        """``{host id: shaped value}`` of one feature (``to_dataframe``)."""
+        if self.dtype(feature_id).is_list and self.dtype(feature_id).is_cat:
+            return {
+                host_id: list(stored[feature_id])
+                for host_id, stored in self.by_host.items()
+                if feature_id in stored
+            }
+        return {
+            host_id: values[0] if len(values) == 1 else self.shaped(feature_id, values)
+            for host_id, stored in self.by_host.items()
+            if (values := stored.get(feature_id))
+        }
+
+    def shaped(self, feature_id: int, values: list[Any]) -> Any:
         """A scalar, a list (``list[...]`` dtypes) or a set (several values of a to-one
         feature on a Run or Artifact), as lamindb's ``get_values`` shows them."""
         dtype = self.dtype(feature_id)
@@ -50,19 +80,131 @@ class Values:
         except TypeError:  # unhashable JSON (dicts, lists)
             return list(values)
 
-    def as_dict(self, host: str, host_id: int) -> dict[str, Any]:
+    def as_dict(self, host_id: int) -> dict[str, Any]:
         """``get_values()``: categorical features first, then the others, each by name."""
         stored = self.by_host.get(host_id, {})
         order = sorted(
             stored, key=lambda fid: (not self.dtype(fid).is_cat, self.features[fid].name)
         )
-        return {self.features[fid].name: self.shaped(host, fid, stored[fid]) for fid in order}
+        return {self.features[fid].name: self.shaped(fid, stored[fid]) for fid in order}
 
 
-def _hosts(repo: Repository, column: Any, ids: Sequence[int] | sa.Select[Any]) -> Any:
-    if isinstance(ids, sa.Select):
-        return column.in_(ids)
-    return in_ids(repo, column, ids)
+def _model(name: str) -> Any:
+    from .. import models
+
+    return getattr(models, name)
+
+
+def _cached(key: tuple[Any, ...], build: Any) -> Any:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+def _registries_in_use(
+    repo: Repository, feature_ids: Sequence[int] | None, visible: Any
+) -> frozenset[str]:
+    """The registries the dtypes of visible (chosen) categorical features name."""
+    from ..models.features import Feature
+
+    def build() -> Any:
+        stmt = sa.select(Feature._dtype_str).where(Feature._dtype_str.like("%cat[%")).distinct()
+        if feature_ids is not None:
+            stmt = stmt.where(Feature.id.in_(list(feature_ids)))
+        return visibility.restrict(stmt, repo)
+
+    key = ("in use", None if feature_ids is None else tuple(feature_ids), visible, repo.dialect)
+    texts = repo._scalars(_cached(key, build))
+    return frozenset(target.registry for text in texts for target in parse(text).targets)
+
+
+_FEATURES: Any = sa.bindparam("features", expanding=True)
+
+
+def _hosts_parameter(repo: Repository, column: Any) -> Any:
+    """``column IN :hosts`` with every id in the one parameter ``hosts``."""
+    if repo.dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        param = sa.bindparam("hosts", type_=postgresql.ARRAY(sa.BigInteger))
+        return column == sa.any_(param)
+    array = sa.func.json_each(sa.bindparam("hosts", type_=sa.Text))
+    return column.in_(sa.select(array.table_valued("value").c.value).scalar_subquery())
+
+
+def _statement(
+    repo: Repository,
+    tables: HostTables,
+    registries: frozenset[str],
+    hosts: Any,
+    feature_ids: Sequence[int] | None,
+) -> Any:
+    """The UNION ALL of the value tables: (table, link id, host, feature, label id, text).
+
+    ``table`` 0 is the JSON values (``text`` the JSON), ``n`` the ``n``-th categorical link
+    table (``text`` the label's name field). No ORDER BY: sorting every row in SQL costs more
+    than ordering the few multi-valued ones in Python (:func:`read`).
+    """
+    from ..models.features import Feature, FeatureValue
+
+    wanted_features = sa.select(Feature.id)
+    if feature_ids is not None:
+        wanted_features = wanted_features.where(Feature.id.in_(list(feature_ids)))
+    visible_features = visibility.restrict(wanted_features, repo)
+    json = tables.json_table
+    host = json.c[tables.json_host_column]
+    columns = [
+        sa.literal_column("0", sa.Integer).label("src"),
+        json.c.id.label("link"),
+        host.label("host"),
+    ]
+    no_label_id = sa.cast(sa.null(), sa.BigInteger).label("label_id")
+    if tables.inline_json:
+        first = sa.select(
+            *columns,
+            json.c.feature_id.label("feature_id"),
+            no_label_id,
+            sa.cast(json.c.value, sa.Text).label("text"),
+        )
+        feature_column = json.c.feature_id
+    else:
+        first = sa.select(
+            *columns,
+            FeatureValue.feature_id.label("feature_id"),
+            no_label_id,
+            sa.cast(FeatureValue.value, sa.Text).label("text"),
+        ).join(FeatureValue, FeatureValue.id == json.c.jsonvalue_id)
+        feature_column = FeatureValue.feature_id
+    branches = [
+        visibility.restrict(first, repo).where(hosts(host), feature_column.in_(visible_features))
+    ]
+    for position, (target, link) in enumerate(tables.cat_links.items(), start=1):
+        if target not in registries:
+            continue
+        table = link.table
+        model: Any = _model(link.target)
+        name = getattr(model, getattr(model, "_name_field", None) or "name", None)
+        stmt = (
+            sa.select(
+                sa.literal_column(str(position), sa.Integer),
+                table.c.id,
+                table.c[link.host_column],
+                table.c.feature_id,
+                table.c[link.value_column],
+                sa.cast(sa.null() if name is None else name, sa.Text),
+            )
+            .join(model, model.id == table.c[link.value_column])
+            .where(table.c.feature_id.isnot(None))
+        )
+        branches.append(
+            visibility.restrict(stmt, repo).where(
+                hosts(table.c[link.host_column]), table.c.feature_id.in_(visible_features)
+            )
+        )
+    return sa.union_all(*branches) if len(branches) > 1 else branches[0]
 
 
 def read(
@@ -76,60 +218,111 @@ def read(
     """The visible values of the hosts ``ids`` (a list or a SELECT of ids).
 
     ``objects=True`` yields categorical values as records instead of their name field.
+    Three statements whatever the number of hosts and values: the registries in use, the
+    values, the features found (and one per registry of labels with ``objects=True``).
     """
-    from ..models.features import Feature, FeatureValue
+    import json as jsonlib
+
+    from ..models.features import Feature
 
     result = Values()
-    statements: list[tuple[sa.Select[Any], Any]] = []
-    json = tables.json_table
-    host = json.c[tables.json_host_column]
-    if tables.inline_json:
-        stmt = sa.select(host, json.c.feature_id, json.c.value).order_by(json.c.id)
-        statements.append((stmt, host))
+    visible = repo._visibility_key(Feature)
+    registries = _registries_in_use(repo, feature_ids, visible)
+    params: dict[str, Any] = {}
+    if isinstance(ids, sa.Select):
+        query = ids
+        stmt = _statement(repo, tables, registries, lambda c: c.in_(query), feature_ids)
     else:
-        stmt = (
-            sa.select(host, FeatureValue.feature_id, FeatureValue.value)
-            .join(FeatureValue, FeatureValue.id == json.c.jsonvalue_id)
-            .order_by(json.c.id)
+        if not ids:
+            return result
+        chosen = None if feature_ids is None else tuple(sorted(feature_ids))
+        key = ("values", tables.host, registries, chosen, visible, repo.dialect)
+        stmt = _cached(
+            key,
+            lambda: _statement(
+                repo, tables, registries, lambda c: _hosts_parameter(repo, c), feature_ids
+            ),
         )
-        statements.append((stmt, host))
-    for link in tables.cat_links.values():
-        table = link.table
-        model: Any = _model(link.target)
-        shown = model if objects else getattr(model, getattr(model, "_name_field", None) or "name")
-        stmt = (
-            sa.select(table.c[link.host_column], table.c.feature_id, shown)
-            .join(model, model.id == table.c[link.value_column])
-            .where(table.c.feature_id.isnot(None))
-            .order_by(table.c.id)
+        params["hosts"] = list(ids) if repo.dialect == "postgresql" else jsonlib.dumps(list(ids))
+    rows: Any = repo._execute(stmt, params or None).all()
+    by_host = result.by_host
+    labels: dict[str, set[int]] = defaultdict(set)
+    link_targets = list(tables.cat_links)
+    linked: dict[tuple[int, int], list[tuple[int, int, Any]]] = defaultdict(list)
+    loads = _json_loads()
+    inline = tables.inline_json  # one JSON value per host and feature: nothing to order
+    for table, link, host_id, feature_id, label_id, text in rows:
+        if table == 0 and inline:
+            by_host[host_id][feature_id].append(loads(text))
+        elif table == 0:
+            linked[(host_id, feature_id)].append((0, link, loads(text)))
+        else:
+            linked[(host_id, feature_id)].append((table, link, label_id if objects else text))
+            if objects:
+                labels[link_targets[table - 1]].add(label_id)
+    del rows
+    found: dict[tuple[int, int], Any] = {}
+    if objects:
+        found = {
+            (position, record.id): record
+            for position, target in enumerate(link_targets, start=1)
+            if labels.get(target)
+            for record in repo._scalars(
+                sa.select(_model(target)).where(_model(target).id.in_(sorted(labels[target])))
+            )
+        }
+    for (host_id, feature_id), items in linked.items():
+        if len(items) > 1:
+            items.sort(key=lambda item: item[:2])  # link order, as lamindb's get_values
+        if objects:
+            by_host[host_id][feature_id] = [
+                found[(table, value)] if table else value for table, _, value in items
+            ]
+        else:
+            by_host[host_id][feature_id] = [value for _, _, value in items]
+    del linked
+    seen = {feature_id for per_host in by_host.values() for feature_id in per_host}
+    if seen:
+        features: Any = _cached(
+            ("features",),
+            lambda: sa.select(Feature.id, Feature.name, Feature._dtype_str).where(
+                Feature.id.in_(_FEATURES)
+            ),
         )
-        statements.append((stmt, table.c[link.host_column]))
-    wanted_features = sa.select(Feature.id)
-    if feature_ids is not None:
-        wanted_features = wanted_features.where(Feature.id.in_(list(feature_ids)))
-    visible_features = visibility.restrict(wanted_features, repo)
-    feature_ids_seen: set[int] = set()
-    for stmt, host_column in statements:
-        feature_column = stmt.selected_columns[1]
-        stmt = visibility.restrict(stmt, repo).where(
-            _hosts(repo, host_column, ids), feature_column.in_(visible_features)
-        )
-        rows: Any = repo._execute(stmt)
-        for host_id, feature_id, value in rows:
-            result.by_host[host_id][feature_id].append(value)
-            feature_ids_seen.add(feature_id)
-    if feature_ids_seen:
-        for feature in repo._scalars(sa.select(Feature).where(Feature.id.in_(feature_ids_seen))):
-            result.features[feature.id] = feature
-    for per_host in result.by_host.values():
-        for feature_id, values in per_host.items():
-            dtype = result.dtype(feature_id)
-            if not dtype.is_cat:
-                per_host[feature_id] = [from_json(dtype, value) for value in values]
+        found_rows: Any = repo._execute(features, {"features": sorted(seen)})
+        for feature_id, name, dtype_str in found_rows:
+            result.features[feature_id] = FeatureInfo(feature_id, name, dtype_str)
+    dated = {
+        fid: dtype
+        for fid in result.features
+        if (dtype := result.dtype(fid)).simple in ("date", "datetime")
+    }
+    if dated:
+        for per_host in by_host.values():
+            for feature_id, values in per_host.items():
+                if feature_id in dated:
+                    per_host[feature_id] = [from_json(dated[feature_id], v) for v in values]
     return result
 
 
-def _model(name: str) -> Any:
-    from .. import models
+def _json_loads() -> Any:
+    """``json.loads`` of stored JSON text; scalars are parsed once per distinct text (a
+    column of 100,000 equal ages is one parse), lists and dicts every time (each row gets
+    its own, mutable, value)."""
+    import json
 
-    return getattr(models, name)
+    memo: dict[Any, Any] = {}
+    missing = object()
+
+    def loads(raw: Any) -> Any:
+        if not isinstance(raw, str):  # NULL, or a value the driver parsed already
+            return raw
+        found = memo.get(raw, missing)
+        if found is missing:
+            found = json.loads(raw)
+            if isinstance(found, list | dict):
+                return found
+            memo[raw] = found
+        return found
+
+    return loads

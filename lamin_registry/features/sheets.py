@@ -116,7 +116,7 @@ def sheet_dataframe(repo: Repository, sheet: Any) -> pd.DataFrame:
         names = sorted(values.features[fid].name for fid in found)
     data: dict[str, list[Any]] = {name: [] for name in names}
     for record_id, _, _ in records:
-        shown = values.as_dict("Record", record_id) if values is not None else {}
+        shown = values.as_dict(record_id) if values is not None else {}
         for name in names:
             data[name].append(shown.get(name))
     data[UID_COLUMN] = [row[1] for row in records]

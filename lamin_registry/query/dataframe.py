@@ -158,11 +158,7 @@ def _feature_values(
     columns: dict[str, dict[Any, Any]] = {}
     for feature_id in sorted(values.features):
         name = values.features[feature_id].name
-        columns[name] = {
-            host_id: values.shaped(host, feature_id, stored[feature_id])
-            for host_id, stored in values.by_host.items()
-            if feature_id in stored
-        }
+        columns[name] = values.column(feature_id)
     return columns
 
 
