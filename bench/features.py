@@ -8,9 +8,11 @@ is empty) it times, each next to a floor measured in the same run:
 * annotating every record with 5 features (3 non-categorical, 2 categorical) in one call
   (``repo.update_feature_values(query, ...)``) vs ``executemany`` of the same value and link
   rows into the same tables (floor);
-* ``filter`` by two feature predicates and one field: ``count()`` + the first page of 100;
+* ``filter`` by two feature predicates and one field: ``count()`` + the first page of 100, vs
+  the same two SQL statements sent straight to the driver (the database's own time);
 * ``to_dataframe(features=True, limit=None)`` vs the same ``to_dataframe`` without features;
-* ``get_values()`` and ``describe()`` of one record (median of 200).
+* ``get_values()`` and ``describe()`` of one record (median of 200), vs one ``session.execute``
+  of a one-row SELECT by primary key.
 
 The printed ratios are the figures of bench/README.md.
 """
@@ -90,6 +92,7 @@ def main() -> None:
 
             page()
             filter_time = statistics.median(timed(page) for _ in range(5))
+            sql_floor = statistics.median(_driver_time(repo, page) for _ in range(5))
             plain = statistics.median(
                 timed(lambda: query.to_dataframe(limit=None)) for _ in range(3)
             )
@@ -100,22 +103,47 @@ def main() -> None:
             assert one is not None
             get_values = median(lambda: one.features.get_values())
             describe = median(lambda: one.describe(return_str=True))
+            by_pk = sa.select(lr.Record.id, lr.Record.name).where(lr.Record.id == one.id)
+            one_select = median(lambda: repo.session.execute(by_pk).all())
         inst.close()
     backend = sa.make_url(url).get_backend_name()
     rows = [
         ("annotate n records x 5 features (1 call)", annotate, floor, "executemany, same rows"),
-        ("filter 2 predicates + field: count + page", filter_time, None, ""),
+        ("filter 2 predicates + field: count + page", filter_time, sql_floor, "same SQL, driver"),
         ("to_dataframe(features=True, limit=None)", with_features, plain, "without features"),
-        ("get_values() of one record", get_values, None, ""),
-        ("describe() of one record", describe, None, ""),
+        ("get_values() of one record", get_values, one_select, "one-row SELECT"),
+        ("describe() of one record", describe, one_select, "one-row SELECT"),
     ]
     print(f"features bench, {backend}, n = {n:,}")
     print("| benchmark | lamin_registry | floor | ratio |\n|---|---:|---|---:|")
     for label, value, base, what in rows:
         ratio = f"{value / base:.2f}x" if base else ""
         shown = f"{value * 1000:.2f} ms" if value < 1 else f"{value:.2f} s"
-        floor_text = f"{base:.2f} s {what}" if base else ""
+        floor_text = ""
+        if base:
+            floor_text = f"{base * 1000:.2f} ms {what}" if base < 1 else f"{base:.2f} s {what}"
         print(f"| {label} | {shown} | {floor_text} | {ratio} |")
+
+
+def _driver_time(repo: lr.Repository, call: Callable[[], object]) -> float:
+    """The SQL ``call`` sends, replayed on the DBAPI cursor: what the database itself needs."""
+    sent: list[tuple[str, object]] = []
+    engine = repo.session.get_bind()
+
+    def record(conn: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
+        sent.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    cursor = repo.session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    start = time.perf_counter()
+    for statement, parameters in sent:
+        cursor.execute(statement, parameters)
+        cursor.fetchall()
+    return time.perf_counter() - start
 
 
 def _floor(repo: lr.Repository, n: int) -> float:

@@ -463,6 +463,9 @@ class Repository:
                 new_by_model.setdefault(type(record), []).append(index)
             else:
                 existing.append(index)
+        from .features.api import joining
+
+        moved = joining(records, existing)  # Records whose type changes (sheets), pre-flush
         with self._atomic(f"saving {_describe(records)} failed"), gc_paused():
             for model, indexes in new_by_model.items():
                 group = [records[i] for i in indexes]
@@ -486,10 +489,10 @@ class Repository:
                 for i in existing:
                     result[i] = self._own(records[i])
                 self.session.flush()
-            if _features_pending(records, new_by_model):  # Record(features=...), sheets
+            if moved or _features_pending(records, new_by_model):  # features={...}, sheets
                 from .features.api import after_save
 
-                after_save(self, records, result, new_by_model)
+                after_save(self, records, result, new_by_model, moved)
         return result
 
     def _dedupe(self, model: type, records: list[Any]) -> list[Any | None]:

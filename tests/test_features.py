@@ -208,6 +208,14 @@ def test_add_set_update_semantics_on_records(repo: lr.Repository, world: dict[st
     assert again is record and record.features.get_values() == {"note": "b"}
 
 
+def test_add_to_many_records_keeps_each_list(repo: lr.Repository, world: dict[str, Any]) -> None:
+    a = repo.save(lr.Record(name="a", features={"ints": [1], "labs": ["L1"]}))
+    b = repo.save(lr.Record(name="b", features={"ints": [3]}))
+    repo.add_feature_values([a, b], {"ints": [2, 1], "labs": ["L2"]})
+    assert a.features.get_values() == {"labs": ["L1", "L2"], "ints": [1, 2]}
+    assert b.features.get_values() == {"labs": ["L2"], "ints": [3, 2, 1]}
+
+
 def test_keys_may_be_feature_objects(repo: lr.Repository, world: dict[str, Any]) -> None:
     age = repo.get(lr.Feature, name="age")
     record = repo.save(lr.Record(name="r", features={age: 5}))
@@ -413,8 +421,14 @@ def test_statement_count_does_not_grow(repo: lr.Repository, world: dict[str, Any
         values = {"age": n, "note": "x", "meta": {"k": 1}, "lab": "L1", "labs": ["L1", "L2"]}
         with counted(repo) as statements:
             repo.update_feature_values(query, values)
+            repo.add_feature_values(query, {"labs": ["L2"], "ints": [n]})
+            repo.set_feature_values(query, {**values, "ints": list(range(n))})
             frame = query.to_dataframe(features=True, limit=None)
             found = repo.filter(lr.Record, age=n, lab="L1").count()
+            one = records[-1]
+            assert one.features.get_values()["ints"] == list(range(n))
+            assert "ints" in (one.describe(return_str=True) or "")
+            repo.remove_feature_values(query, "labs", value="L2")
         assert found == n and len(frame) == n and set(frame["age"]) == {n}
         counts.append(len(statements))
         assert records
@@ -494,3 +508,39 @@ def test_cat_filters_restrict_values(repo: lr.Repository, world: dict[str, Any])
     record.features.set_values({"typed": "mouse"})
     with pytest.raises(ValidationError, match="'outsider'"):
         record.features.set_values({"typed": "outsider"})
+
+
+def test_sheet_optional_members_and_index(repo: lr.Repository, world: dict[str, Any]) -> None:
+    import pandas as pd
+
+    sample_id = repo.save(lr.Feature(name="sample_id", dtype=str))
+    age, note = (repo.get(lr.Feature, name=name) for name in ("age", "note"))
+    schema = repo.save(
+        lr.Schema(name="indexed", features=[age, note.with_config(optional=True)], index=sample_id)
+    )
+    assert schema.optionals.get_uids() == [note.uid] and schema.index is sample_id
+    sheet = repo.save(lr.Record(name="Indexed", is_type=True, schema=schema))
+    record = repo.save(lr.Record(type=sheet, features={"sample_id": "S-001", "age": 3}))
+    assert record.name == "S-001"  # the index value lives on Record.name
+    assert record.features.get_values() == {"sample_id": "S-001", "age": 3}
+    with pytest.raises(ValidationError, match="missing required features 'sample_id'"):
+        repo.save(lr.Record(type=sheet, features={"age": 4}))
+    frame = sheet.to_dataframe()
+    assert frame.index.name == "sample_id" and list(frame.index) == ["S-001"]
+    assert list(frame.columns) == ["age", "note"]
+    assert frame.loc["S-001", "age"] == 3 and pd.isna(frame.loc["S-001", "note"])
+
+
+def test_type_change_joins_a_sheet(repo: lr.Repository, sheet: Any) -> None:
+    loose = repo.save(lr.Record(name="loose", features={"age": 3}))
+    before = _snapshot(repo)
+    loose.type = sheet
+    with pytest.raises(ValidationError, match="missing required features 'kind', 'note'"):
+        repo.save(loose)
+    repo.session.refresh(loose)
+    assert loose.type_id is None and _snapshot(repo) == before
+    complete = repo.save(lr.Record(name="complete", features={"age": 3, "kind": "human"}))
+    complete.features.update_values({"note": "n"})
+    complete.type = sheet
+    repo.save(complete)
+    assert sheet.to_dataframe()["__lamindb_record_name__"].tolist() == ["complete"]

@@ -135,8 +135,31 @@ def get_values(repo: Repository, record: Any, *, objects: bool = False) -> dict[
         return {}
     if sa.inspect(record).session is not repo.session:
         repo._require_readable(record)
-    values = read(repo, host_tables(host), [identity[0]], objects=objects)
-    return values.as_dict(identity[0])
+    values = read(repo, host_tables(host), [identity[0]], objects=objects).as_dict(identity[0])
+    if host == "Record" and record.__dict__.get("type_id") is not None:
+        from .sheets import index_name
+
+        sheet: Any = getattr(record, "type", None)
+        name = index_name(sheet.schema) if sheet is not None and sheet.schema_id else None
+        stored_name = getattr(record, "name", None)
+        if name is not None and stored_name is not None:
+            values = {name: stored_name, **values}  # a sheet's index lives on Record.name
+    return values
+
+
+def joining(records: Sequence[Any], existing: Sequence[int]) -> set[int]:
+    """Indexes of stored Records whose type changes in this save (before the flush): they
+    may be joining a sheet and are checked like new ones (lamindb checks every
+    ``record.type = sheet``)."""
+    moved = set()
+    for i in existing:
+        record = records[i]
+        if type(record).__name__ != "Record" or not hasattr(record, "type_id"):
+            continue
+        attrs = sa.inspect(record).attrs
+        if attrs.type_id.history.has_changes() or attrs.type.history.has_changes():
+            moved.add(i)
+    return moved
 
 
 def after_save(
@@ -144,25 +167,35 @@ def after_save(
     records: Sequence[Any],
     stored: Sequence[Any],
     new_by_model: Mapping[type, Sequence[int]],
+    moved: set[int] | None = None,
 ) -> None:
-    """After ``repo.save``: new Records joining a sheet are checked against its schema, and
-    pending ``features={...}`` are set on the stored records (replace semantics, as
-    lamindb). Runs inside the save's savepoint: a failure undoes the insert too."""
-    from .sheets import check_join, sheet_schemas
+    """After ``repo.save``: Records joining a sheet (new ones, and stored ones whose type
+    changed: ``moved``) are checked against its schema, and pending ``features={...}`` are
+    set on the stored records (replace semantics, as lamindb). Runs inside the save's
+    savepoint: a failure undoes the insert or the type change too."""
+    from .sheets import check_join, sheet_schemas, take_index
 
+    moved = moved or set()
     new = {i for indexes in new_by_model.values() for i in indexes}
+    joins = new | moved
     type_ids = [
         record.type_id
         for i, record in enumerate(stored)
-        if i in new and getattr(record, "type_id", None) is not None
+        if i in joins and getattr(record, "type_id", None) is not None
     ]
     sheets = sheet_schemas(repo, type_ids)
     for i, (given, record) in enumerate(zip(records, stored, strict=True)):
         pending = given.__dict__.pop(PENDING, None)
         schema = sheets.get(getattr(record, "type_id", None) or -1)
         try:
-            if schema is not None and (i in new or pending is not None):
-                check_join(repo, record, record.type.name, schema, pending or {})
+            if schema is not None and (i in joins or pending is not None):
+                values = dict(pending or {})
+                if i in moved:
+                    values = {**get_values(repo, record), **values}
+                check_join(repo, record, record.type.name, schema, values)
+                if pending is not None:
+                    pending = take_index(record, schema, pending)
+                    repo.session.flush()
             if pending is not None:
                 store.annotate(repo, type(record), [record.id], pending, "set")
         except ValidationError:

@@ -66,15 +66,33 @@ def sheet_schemas(repo: Repository, type_ids: Sequence[int]) -> dict[int, Schema
 def check_join(
     repo: Repository, record: Any, sheet_name: str, schema: Schema, values: Mapping[Any, Any]
 ) -> None:
-    """A record joining a sheet carries its required features and only its members."""
+    """A record joining a sheet carries its required features and only its members.
+
+    Required: the non-optional members when ``schema.minimal_set`` (lamindb's default), and
+    always the index feature, whose value is the record's name. A type record joining is
+    never checked (lamindb's rule).
+    """
+    if getattr(record, "is_type", False):
+        return
     features = members(repo, schema.id)
     names = [feature.name for feature in features]
     if len(set(names)) != len(names):
+        shared = sorted({name for name in names if names.count(name) > 1})
         raise ValidationError(
-            f"Cannot set type to {sheet_name!r} on {_label(record)}: features share a name"
+            f"Cannot set type to {sheet_name!r} on {_label(record)}: features "
+            f"{', '.join(map(repr, shared))} share a name"
         )
+    optional = set(schema.optionals.get_uids())
+    index_uid = schema._index_feature_uid
     given = {key if isinstance(key, str) else key.name for key in values}
-    missing = [name for name in names if name not in given] if schema.minimal_set else []
+    if index_uid is not None and record.__dict__.get("name"):
+        given.update(f.name for f in features if f.uid == index_uid)
+    required = [
+        feature.name
+        for feature in features
+        if feature.uid == index_uid or (schema.minimal_set and feature.uid not in optional)
+    ]
+    missing = [name for name in required if name not in given]
     if missing:
         raise ValidationError(
             f"Cannot set type to {sheet_name!r} on {_label(record)}: missing required "
@@ -83,6 +101,34 @@ def check_join(
     extra = sorted(given - set(names))
     if extra:
         raise ValidationError(f"These feature keys are not in the provided schema: {extra}")
+
+
+def index_name(schema: Schema | None) -> str | None:
+    """The name of the schema's index feature (its values live on ``Record.name``)."""
+    if schema is None or schema._index_feature_uid is None:
+        return None
+    index = schema.index
+    return None if index is None else index.name
+
+
+def take_index(record: Any, schema: Schema, values: dict[Any, Any]) -> dict[Any, Any]:
+    """``values`` without the index feature's value, which becomes the record's name."""
+    name = index_name(schema)
+    if name is None:
+        return values
+    rest = {}
+    for key, value in values.items():
+        if (key if isinstance(key, str) else getattr(key, "name", None)) == name:
+            if value is not None:
+                if not isinstance(value, str):
+                    raise ValidationError(
+                        f"The index feature {name!r} of a sheet is stored on Record.name: "
+                        f"expected a str, got {value!r}"
+                    )
+                record.name = value
+        else:
+            rest[key] = value
+    return rest
 
 
 def _label(record: Any) -> str:
@@ -119,6 +165,11 @@ def sheet_dataframe(repo: Repository, sheet: Any) -> pd.DataFrame:
         shown = values.as_dict(record_id) if values is not None else {}
         for name in names:
             data[name].append(shown.get(name))
+    index = index_name(sheet.schema) if schema_id is not None else None
+    if index is not None:  # the index is that feature (Record.name); no metadata columns
+        data.pop(index, None)
+        frame = pd.DataFrame(data, index=pd.Index([row[2] for row in records], name=index))
+        return frame
     data[UID_COLUMN] = [row[1] for row in records]
     data[NAME_COLUMN] = [row[2] for row in records]
     frame = pd.DataFrame(data, index=pd.Index(ids, name=ID_COLUMN))

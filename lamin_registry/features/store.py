@@ -8,6 +8,7 @@ leaves no row, no link and no half-annotated host behind.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,10 @@ def remove(
         if features is not None:
             values = values.where(FeatureValue.feature_id.in_(features))
         _run(repo, sa.delete(json).where(in_ids(repo, host, ids), json.c.jsonvalue_id.in_(values)))
+    registries = _registries_named(repo, features)
     for target, link in tables.cat_links.items():
+        if target not in registries:
+            continue
         table = link.table
         condition = [in_ids(repo, table.c[link.host_column], ids)]
         condition.append(
@@ -110,58 +114,141 @@ def remove(
         _run(repo, sa.delete(table).where(*condition))
 
 
-def insert(
-    repo: Repository, tables: HostTables, ids: Sequence[int], planned: list[Planned]
+def _registries_named(repo: Repository, feature_ids: Sequence[int] | None) -> set[str]:
+    """The registries the dtypes of these features (None: of every feature, visible or not)
+    name: only their link tables can hold the features' categorical values."""
+    from ..models.features import Feature
+    from .dtypes import parse
+
+    stmt = sa.select(Feature._dtype_str).where(Feature._dtype_str.like("%cat[%")).distinct()
+    if feature_ids is not None:
+        stmt = stmt.where(Feature.id.in_(list(feature_ids)))
+    return {target.registry for text in repo._scalars(stmt) for target in parse(text).targets}
+
+
+def _hosts_table(repo: Repository, ids: Sequence[int]) -> Any:
+    """The host ids as a one-column table (``value``), bound as one parameter."""
+    if repo.dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        param = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.BigInteger))
+        return sa.func.unnest(param).table_valued("value").render_derived().alias("hosts")
+    array = sa.bindparam(None, json.dumps(list(ids)), type_=sa.Text)
+    return sa.func.json_each(array).table_valued("value").alias("hosts")
+
+
+def _rows_table(
+    repo: Repository, rows: list[tuple[Any, ...]], kinds: Sequence[str]
+) -> tuple[Any, list[Any]]:
+    """(FROM element, columns) of a constant table (``kinds``: ``int`` or ``json`` text),
+    bound as one parameter per dialect: ``json_each`` of an array of arrays on SQLite,
+    ``unnest`` of one array per column on PostgreSQL."""
+    if repo.dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        arrays = [
+            sa.bindparam(
+                None,
+                [row[i] for row in rows],
+                type_=postgresql.ARRAY(sa.BigInteger if kind == "int" else sa.Text),
+            )
+            for i, kind in enumerate(kinds)
+        ]
+        names = [f"c{i}" for i in range(len(kinds))]
+        table = sa.func.unnest(*arrays).table_valued(*names).render_derived().alias("items")
+        return table, [table.c[name] for name in names]
+    array = sa.bindparam(None, json.dumps([list(row) for row in rows]), type_=sa.Text)
+    table = sa.func.json_each(array).table_valued("value").alias("items")
+    return table, [sa.func.json_extract(table.c.value, f"$[{i}]") for i in range(len(kinds))]
+
+
+def _insert_cross(
+    repo: Repository,
+    table: Any,
+    host_column: str,
+    ids: Sequence[int],
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    kinds: Sequence[str],
+    *,
+    skip_existing: bool,
 ) -> None:
-    """Insert the planned values for every host; links that exist already are kept."""
+    """``INSERT INTO table (host, *columns) SELECT host, *row`` for every host id and row,
+    in one statement with two bound parameters (no Python row per host): a link that
+    exists already is kept when ``skip_existing``."""
+    if not ids or not rows:
+        return
+    hosts = _hosts_table(repo, ids)
+    items, values = _rows_table(repo, rows, kinds)
+    values = [
+        sa.cast(value, table.c[name].type) if kind == "json" and repo.dialect == "postgresql"
+        else value
+        for value, name, kind in zip(values, columns, kinds, strict=True)
+    ]
+    stamps = _stamps(repo, table)
+    selected = [hosts.c.value, *values, *(sa.literal(v) for v in stamps.values())]
+    stmt = sa.select(*selected).select_from(hosts.join(items, sa.true()))
+    if skip_existing:
+        keys = [table.c[host_column] == hosts.c.value]
+        keys += [table.c[name] == value for name, value in zip(columns, values, strict=True)]
+        stmt = stmt.where(~sa.exists().where(*keys))
+    names = [host_column, *columns, *stamps]
+    _run(repo, sa.insert(table).from_select(names, stmt))
+
+
+def insert(
+    repo: Repository,
+    tables: HostTables,
+    ids: Sequence[int],
+    planned: list[Planned],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Insert the planned values for every host; links that exist already are kept.
+
+    ``fresh``: the hosts hold no value of the planned features (just removed): no check.
+    """
     present = [item for item in planned if not item.is_null]
     json_items = [item for item in present if not item.dtype.is_cat]
     if json_items:
         if tables.inline_json:
-            _insert_inline(repo, tables, ids, json_items)
+            rows = [(item.feature.id, json.dumps(item.json)) for item in json_items]
+            _insert_cross(
+                repo,
+                tables.json_table,
+                "record_id",
+                ids,
+                ["feature_id", "value"],
+                rows,
+                ["int", "json"],
+                skip_existing=False,
+            )
         else:
-            _insert_json_values(repo, tables, ids, json_items)
+            _insert_json_values(repo, tables, ids, json_items, fresh)
     by_target: dict[str, list[tuple[int, int]]] = {}
     for item in present:
         for registry, value_id in item.labels:
             by_target.setdefault(registry, []).append((item.feature.id, value_id))
     for target, pairs in by_target.items():
         link = tables.cat_link(target, "")
-        table = link.table
-        host_column, value_column = table.c[link.host_column], table.c[link.value_column]
-        existing = {
-            tuple(row)
-            for row in repo._execute(
-                sa.select(host_column, table.c.feature_id, value_column).where(
-                    in_ids(repo, host_column, ids),
-                    table.c.feature_id.in_(sorted({f for f, _ in pairs})),
-                )
-            )
-        }
-        stamps = _stamps(repo, table)
-        rows = [
-            {link.host_column: host_id, "feature_id": fid, link.value_column: vid, **stamps}
-            for host_id in ids
-            for fid, vid in pairs
-            if (host_id, fid, vid) not in existing
-        ]
-        _run(repo, sa.insert(table), rows)
-
-
-def _insert_inline(
-    repo: Repository, tables: HostTables, ids: Sequence[int], items: list[Planned]
-) -> None:
-    json = tables.json_table
-    rows = [
-        {"record_id": host_id, "feature_id": item.feature.id, "value": item.json}
-        for host_id in ids
-        for item in items
-    ]
-    _run(repo, sa.insert(json), rows)
+        _insert_cross(
+            repo,
+            link.table,
+            link.host_column,
+            ids,
+            ["feature_id", link.value_column],
+            list(dict.fromkeys(pairs)),
+            ["int", "int"],
+            skip_existing=not fresh,
+        )
 
 
 def _insert_json_values(
-    repo: Repository, tables: HostTables, ids: Sequence[int], items: list[Planned]
+    repo: Repository,
+    tables: HostTables,
+    ids: Sequence[int],
+    items: list[Planned],
+    fresh: bool,
 ) -> None:
     """Run/Artifact: get-or-create the shared JsonValue rows, then link them."""
     from ..models.features import FeatureValue, hash_value
@@ -190,25 +277,17 @@ def _insert_json_values(
         ]
         _run(repo, sa.insert(FeatureValue), rows)
         value_ids.update(_stored_values(repo, {key: wanted[key] for key in missing}))
-    link = tables.json_table
-    host_column = link.c[tables.json_host_column]
     targets = sorted(set(value_ids.values()))
-    existing = {
-        tuple(row)
-        for row in repo._execute(
-            sa.select(host_column, link.c.jsonvalue_id).where(
-                in_ids(repo, host_column, ids), link.c.jsonvalue_id.in_(targets)
-            )
-        )
-    }
-    stamps = _stamps(repo, link)
-    rows = [
-        {tables.json_host_column: host_id, "jsonvalue_id": value_id, **stamps}
-        for host_id in ids
-        for value_id in targets
-        if (host_id, value_id) not in existing
-    ]
-    _run(repo, sa.insert(link), rows)
+    _insert_cross(
+        repo,
+        tables.json_table,
+        tables.json_host_column,
+        ids,
+        ["jsonvalue_id"],
+        [(value_id,) for value_id in targets],
+        ["int"],
+        skip_existing=not fresh,
+    )
 
 
 def _stored_values(
@@ -258,30 +337,55 @@ def annotate(
         elif action == "update":
             remove(repo, tables, ids, [item.feature.id for item in planned])
         elif tables.inline_json:  # add on a Record: a list[...] JSON value grows
-            _merge_inline_lists(repo, tables, ids, planned)
-        insert(repo, tables, ids, planned)
+            planned = _merge_inline_lists(repo, tables, ids, planned)
+        insert(repo, tables, ids, planned, fresh=action != "add")
 
 
 def _merge_inline_lists(
     repo: Repository, tables: HostTables, ids: Sequence[int], planned: list[Planned]
-) -> None:
-    """``add_values`` of a non-categorical list feature on Records that have one: append."""
+) -> list[Planned]:
+    """``add_values`` of non-categorical list features on Records: each host's stored list
+    grows by the new elements it lacks (one read, one delete, one insert for all hosts).
+    Returns the plans left for :func:`insert`."""
     items = [item for item in planned if not item.dtype.is_cat and not item.is_null]
     if not items:
-        return
-    if len(ids) != 1:  # one shared new value per host: remove, then insert the union below
-        remove(repo, tables, ids, [item.feature.id for item in items])
-        return
-    json = tables.json_table
-    stored: dict[int, Any] = dict(
-        repo._execute(  # type: ignore[arg-type]
-            sa.select(json.c.feature_id, json.c.value).where(
-                json.c.record_id == ids[0], json.c.feature_id.in_([i.feature.id for i in items])
-            )
-        ).all()
+        return planned
+    json_table = tables.json_table
+    feature_ids = [item.feature.id for item in items]
+    found: Any = repo._execute(
+        sa.select(json_table.c.record_id, json_table.c.feature_id, json_table.c.value).where(
+            in_ids(repo, json_table.c.record_id, ids), json_table.c.feature_id.in_(feature_ids)
+        )
     )
-    for item in items:
-        if item.feature.id in stored:
-            old = stored[item.feature.id] or []
-            item.json = [*old, *(v for v in item.json if v not in old)]
-    remove(repo, tables, ids, list(stored))
+    stored = {(host_id, feature_id): value for host_id, feature_id, value in found}
+    rows = []
+    for host_id in ids:
+        for item in items:
+            old = stored.get((host_id, item.feature.id)) or []
+            merged = [*old, *(v for v in item.json if v not in old)]
+            rows.append((host_id, item.feature.id, json.dumps(merged)))
+    remove(repo, tables, ids, feature_ids)
+    columns = ["record_id", "feature_id", "value"]
+    _insert_rows(repo, json_table, columns, rows, ["int", "int", "json"])
+    return [item for item in planned if item not in items]
+
+
+def _insert_rows(
+    repo: Repository,
+    table: Any,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    kinds: Sequence[str],
+) -> None:
+    """``INSERT INTO table (*columns) SELECT`` from ``rows`` bound as one parameter."""
+    if not rows:
+        return
+    items, values = _rows_table(repo, rows, kinds)
+    values = [
+        sa.cast(value, table.c[name].type) if kind == "json" and repo.dialect == "postgresql"
+        else value
+        for value, name, kind in zip(values, columns, kinds, strict=True)
+    ]
+    stamps = _stamps(repo, table)
+    stmt = sa.select(*values, *(sa.literal(v) for v in stamps.values())).select_from(items)
+    _run(repo, sa.insert(table).from_select([*columns, *stamps], stmt))

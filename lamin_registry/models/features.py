@@ -103,6 +103,11 @@ class Feature(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
         """The serialized dtype, as lamindb names it (filter with ``dtype_as_str=...``)."""
         return self._dtype_str
 
+    def with_config(self, optional: bool | None = None) -> tuple[Feature, dict[str, Any]]:
+        """This feature with its configuration for a Schema: ``Schema(features=[
+        age.with_config(optional=True)])`` makes it an optional member (as lamindb)."""
+        return self, {} if optional is None else {"optional": optional}
+
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
         super()._prepare_kwargs(kwargs)
         cat_filters = kwargs.pop("cat_filters", None)
@@ -257,6 +262,7 @@ class Schema(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
     _uid_length: ClassVar[int] = 16
     _init_aliases: ClassVar[dict[str, str]] = {"dtype": "_dtype_str"}
     _init_private_fields: ClassVar[frozenset[str]] = frozenset({"_dtype_str"})
+    _init_extra: ClassVar[frozenset[str]] = frozenset({"aux", "index"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -286,3 +292,78 @@ class Schema(SQLRecord, HasType, TracksRun, TracksUpdates, CanCurate):
         secondaryjoin="Schema.id == lamindb_schemacomponent.c.component_id",
         backref="composites",
     )
+
+    def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
+        """``features=[f, g.with_config(optional=True)]`` and ``index=<feature>``, stored as
+        lamindb does: optional member uids in ``_aux["af"]["1"]``, the index feature's uid
+        in ``_aux["af"]["3"]`` (the index is a member too)."""
+        super()._prepare_kwargs(kwargs)
+        features = kwargs.get("features")
+        optional: list[Feature] = []
+        if isinstance(features, list | tuple):
+            plain: list[Feature] = []
+            for item in features:
+                if isinstance(item, tuple):
+                    feature, options = item
+                    if options.get("optional"):
+                        optional.append(feature)
+                    item = feature
+                plain.append(item)
+            kwargs["features"] = plain
+        index = kwargs.pop("index", None)
+        if index is not None:
+            if not isinstance(index, Feature):
+                raise ValidationError(f"index must be a Feature, got {index!r}")
+            members = kwargs.setdefault("features", [])
+            if index not in members:
+                members.append(index)
+        aux = dict(kwargs.get("_aux") or {})
+        config: dict[str, Any] = dict(aux.get("af") or {})
+        if optional:
+            config["1"] = [feature.uid for feature in optional]
+        if index is not None:
+            config["3"] = index.uid
+        if config:
+            aux["af"] = config
+            kwargs["_aux"] = aux
+
+    @property
+    def optionals(self) -> SchemaOptionals:
+        """The optional members (lamindb's ``schema.optionals``)."""
+        return SchemaOptionals(self)
+
+    @property
+    def _index_feature_uid(self) -> str | None:
+        config = (self._aux or {}).get("af") or {}
+        uid = config.get("3")
+        return uid if isinstance(uid, str) else None
+
+    @property
+    def index(self) -> Feature | None:
+        """The member whose value a sheet record stores on ``Record.name``."""
+        uid = self._index_feature_uid
+        if uid is None:
+            return None
+        return next((feature for feature in self.features if feature.uid == uid), None)
+
+
+class SchemaOptionals:
+    """``schema.optionals``: the uids of the optional members (``get_uids``, ``set``)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    def get_uids(self) -> list[str]:
+        config = (self.schema._aux or {}).get("af") or {}
+        uids = config.get("1") or []
+        return [uid for uid in uids if isinstance(uid, str)]
+
+    def set(self, features: list[Feature]) -> None:
+        """Make exactly ``features`` optional (save the schema afterwards)."""
+        if not isinstance(features, list) or not all(isinstance(f, Feature) for f in features):
+            raise TypeError("features must be a list of Feature records!")
+        aux = dict(self.schema._aux or {})
+        config = dict(aux.get("af") or {})
+        config["1"] = [feature.uid for feature in features]
+        aux["af"] = config
+        self.schema._aux = aux
