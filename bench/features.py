@@ -130,8 +130,8 @@ def _driver_time(repo: lr.Repository, call: Callable[[], object]) -> float:
     sent: list[tuple[str, object]] = []
     engine = repo.session.get_bind()
 
-    def record(conn: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
-        sent.append((statement, parameters))
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        sent.append((statement, params))
 
     sa.event.listen(engine, "before_cursor_execute", record)
     try:

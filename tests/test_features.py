@@ -491,6 +491,11 @@ def test_sheet_export_and_import(repo: lr.Repository, sheet: Any) -> None:
     with pytest.raises(ValidationError, match="row 1"):
         repo.from_dataframe(sheet, bad)
     assert _snapshot(repo) == before
+    bad_label = pd.DataFrame({"name": ["e", "f"], "kind": ["human", "nope"], "age": [1, 2],
+                              "note": ["x", "y"]})
+    with pytest.raises(ValidationError, match="'nope'"):
+        repo.from_dataframe(sheet, bad_label)  # checked after the rows are inserted: undone
+    assert _snapshot(repo) == before
     with pytest.raises(TypeError, match="record type"):
         saved[0].to_dataframe()
 
