@@ -531,6 +531,10 @@ class AsyncRepository:
         """A lazy query of ``model`` records that do not match the conditions."""
         return AsyncQuery(self, self.sync_repository.exclude(model, *conditions, **expressions))
 
+    def related(self, record: BaseSQLRecord, field: str) -> AsyncQuery[Any]:
+        """The members of ``record.<field>`` (``await arepo.related(r, "parents").all()``)."""
+        return AsyncQuery(self, self.sync_repository.related(record, field))
+
     async def get(self, model: type[R], idlike: int | str | None = None, **expressions: Any) -> R:
         """One record by id, uid, unique uid prefix, or expressions."""
         return await self.run_sync(lambda repo: repo.get(model, idlike, **expressions))
@@ -916,6 +920,10 @@ DERIVED = (
     "remove_feature_values",
     "get_feature_values",
     "describe",
+    "add_related",
+    "remove_related",
+    "set_related",
+    "clear_related",
 )
 """Repository methods the async facade takes over as they are: same signature and
 docstring, run in the session's greenlet. A new Repository method joins by adding its name

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
-from . import _context, access, concurrency, dedupe, hooks, session_state, versioning
+from . import _context, access, concurrency, dedupe, hooks, managers, session_state, versioning
 from .bulk import gc_paused, insert_records, stamp_and_check
 from .dberrors import translated
 from .errors import (
@@ -893,6 +893,31 @@ class Repository:
         from .curation.synonyms import set_abbr
 
         set_abbr(self, record, value)
+
+    # -- related managers (managers.py): record.<relationship>.add/remove/set/clear/all --------
+
+    def related(self, record: BaseSQLRecord, field: str) -> Query[Any]:
+        """The members of ``record``'s to-many relationship ``field`` (a Query, visibility
+        applied): ``record.parents.all()``."""
+        return managers.related(self, record, field)
+
+    def add_related(self, record: BaseSQLRecord, field: str, *objs: Any) -> None:
+        """Link records (or ids) to ``record.<field>``, written and checked at once."""
+        managers.add(self, record, field, objs)
+
+    def remove_related(self, record: BaseSQLRecord, field: str, *objs: Any) -> None:
+        """Unlink records (or ids) from ``record.<field>``, written and checked at once."""
+        managers.remove(self, record, field, objs)
+
+    def set_related(
+        self, record: BaseSQLRecord, field: str, objs: Iterable[Any], *, clear: bool = False
+    ) -> None:
+        """Make ``objs`` the members of ``record.<field>`` (``clear=True``: unlink all first)."""
+        managers.set_(self, record, field, objs, clear)
+
+    def clear_related(self, record: BaseSQLRecord, field: str) -> None:
+        """Unlink every member of ``record.<field>`` this user can see."""
+        managers.clear(self, record, field)
 
     # -- conditions for other modules -----------------------------------------------------
 

@@ -362,6 +362,10 @@ WRITES = {
     "add_synonym": "add a synonym",
     "remove_synonym": "remove a synonym",
     "set_abbr": "set an abbreviation",
+    "add_related": "link records",
+    "remove_related": "unlink records",
+    "set_related": "link records",
+    "clear_related": "unlink records",
 }
 """Every Repository method that writes, with what the refusal says (one table, so a new
 write method is refused by adding one line; tests/test_using.py checks it is complete)."""

@@ -15,13 +15,16 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   / name, search, lookup, validate, inspect, standardize, from_values, feature values
   (get_or_create_feature_value, get_values, feature keywords in filter, to_dataframe
   features=[...]), hierarchies (query_parents/children, view_parents, query_types),
-  Query.values_list, relationship traversal (lazy collections), refresh,
+  Query.values_list, relationship traversal (lazy collections), related managers
+  (``children.all/filter/count/exists``, ``repo.related`` of a record loaded elsewhere,
+  ``space.ulabel_set``) and ``Model.objects``, refresh,
   using(), the async facade, the CLI (search).
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
   save into the space, edit of a record loaded elsewhere, move by ``space=`` (relationship)
-  and ``space_id``, link append/remove (``children``, ``artifacts``), bulk save, soft
-  delete / archive / restore of records and of queries (version families too), permanent
-  delete, merge of a branch (into main and into a named branch),
+  and ``space_id``, link append/remove (``children``, ``artifacts``), related managers
+  (``add`` by record and by id, ``remove``, ``set``, ``clear``, ``space.ulabel_set.add``),
+  bulk save, soft delete / archive / restore of records and of queries (version families
+  too), permanent delete, merge of a branch (into main and into a named branch),
   feature values in the space, feature annotation (a hidden host, a hidden label value),
   grant/revoke, user edits (own name, own handle, another
   user's handle), space edits (rename, creator), teams and memberships, SpaceAccess rows,
@@ -326,6 +329,21 @@ def test_relationship_traversal(world: World, repo_as: lr.Repository, role: str)
     assert ("secret.csv" in {a.key for a in tagged.artifacts}) is visible
 
 
+def test_related_managers_read(world: World, repo_as: lr.Repository, role: str) -> None:
+    visible = role in READS
+    parent = repo_as.get(lr.ULabel, world.ids["parent"])
+    assert ("secret child" in names(parent.children.all())) is visible
+    assert parent.children.filter(name="secret child").count() == (1 if visible else 0)
+    assert parent.children.exists() is visible  # its only child is the secret one
+    tagged = repo_as.get(lr.ULabel, world.ids["tagged"])
+    assert tagged.artifacts.count() == (1 if visible else 0)
+    lab = lab_of(world, repo_as)
+    assert ("secret child" in lab.ulabel_set.values_list("name", flat=True)) is visible
+    hidden_host = repo_as.related(secret_of(world, repo_as), "parents")  # loaded by alice
+    assert names(hidden_host) == ({"public parent"} if visible else set())
+    assert lr.ULabel.objects.filter(name="secret child").count() == (1 if visible else 0)
+
+
 def test_refresh_of_a_record_loaded_elsewhere(
     world: World, repo_as: lr.Repository, role: str
 ) -> None:
@@ -470,6 +488,23 @@ def test_link_of_an_artifact(world: World, repo_as: lr.Repository, role: str) ->
         repo_as.session.flush()
 
     expect(role, WRITES, append)
+
+
+def test_related_manager_writes(world: World, repo_as: lr.Repository, role: str) -> None:
+    secret = secret_of(world, repo_as)
+    typed = repo_as.get(lr.ULabel, world.ids["typed"])
+    expect(role, WRITES, lambda: typed.children.add(secret))  # the child owns the link
+    own = repo_as.save(lr.ULabel(name="my managed child"))
+    expect(role, READS, lambda: own.parents.add(world.ids["secret"]))  # by id: reading suffices
+    artifact = secret_of(world, repo_as, "artifact")
+    expect(role, WRITES, lambda: own.artifacts.add(artifact))
+    parent = repo_as.get(lr.ULabel, world.ids["parent"])
+    expect(role, WRITES, lambda: parent.children.remove(secret))
+    # nobody sees no child of the public parent: clearing or setting it is a no-op for him
+    expect(role, WRITES | {"nobody"}, lambda: parent.children.set([]))
+    expect(role, WRITES | {"nobody"}, parent.children.clear)
+    mine = repo_as.save(lr.ULabel(name="moving by manager"))
+    expect(role, WRITES, lambda: lab_of(world, repo_as).ulabel_set.add(mine))
 
 
 def test_moves_and_deletes(world: World, repo_as: lr.Repository, role: str) -> None:

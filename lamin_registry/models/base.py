@@ -27,6 +27,7 @@ from sqlalchemy.orm import backref as orm_backref
 from .._context import active_repository, current_repository
 from ..errors import FieldValidationError, InvalidArgument, ValidationError
 from ..uids import base62
+from .related import ObjectsDescriptor, use_related_lists
 from .types import JSONType, fk
 
 if TYPE_CHECKING:
@@ -316,6 +317,9 @@ class BaseSQLRecord(DeclarativeBase):
     _filled_on_save: ClassVar[frozenset[str]] = frozenset({"created_by_id", "branch_id"})
     _repr_skip: ClassVar[frozenset[str]] = frozenset()
 
+    objects: ClassVar[ObjectsDescriptor] = ObjectsDescriptor()
+    """Django's unfiltered manager: ``ULabel.objects.filter(...)`` (every branch)."""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         _add_default_keys(cls)
         super().__init_subclass__(**kwargs)
@@ -559,6 +563,10 @@ def _check_on_set(cls: type[BaseSQLRecord], key: str) -> Any:
             check_field_value(type(target), key, value)
 
     return check
+
+
+# every to-many relationship holds a RelatedList (Django's related-manager methods)
+sa.event.listen(BaseSQLRecord, "before_mapper_configured", use_related_lists, propagate=True)
 
 
 @sa.event.listens_for(BaseSQLRecord, "mapper_configured", propagate=True)
