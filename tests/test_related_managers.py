@@ -255,16 +255,18 @@ def test_refused_write_leaves_nothing(repo: lr.Repository) -> None:
 
 
 def test_records_of_another_instance(instance: lr.Instance, repo: lr.Repository) -> None:
-    reader = repo.using(instance.engine.url.render_as_string(hide_password=False))
-    foreign_user = reader.get(lr.User, 1)
-    team = repo.save(lr.Team(name="related team"))
-    with pytest.raises(InvalidArgument, match="another session"):
-        team.members.add(foreign_user)
-    foreign_space = reader.get(lr.Space, 1)
-    (label,) = labels(repo, "local")
-    with pytest.raises(NoWriteAccess, match="read-only"):
-        foreign_space.ulabel_set.add(label)
-    assert foreign_space.ulabel_set.count() >= 0  # reads work there
+    url = instance.engine.url.render_as_string(hide_password=False)
+    with instance.using(url).session() as reader:  # the instance's cache, not the process's
+        foreign_user = reader.get(lr.User, 1)
+        team = repo.save(lr.Team(name="related team"))
+        with pytest.raises(InvalidArgument, match="another session"):
+            team.members.add(foreign_user)
+        foreign_space = reader.get(lr.Space, 1)
+        (label,) = labels(repo, "local")
+        with pytest.raises(NoWriteAccess, match="read-only"):
+            foreign_space.ulabel_set.add(label)
+        assert foreign_space.ulabel_set.count() >= 0  # reads work there
+    assert team.members.count() == 0
 
 
 # -- Model.objects -------------------------------------------------------------------------------
