@@ -104,7 +104,6 @@ def main() -> None:
              "len(hub.children)")
 
         with inst.session() as repo:
-            hub = repo.get(lr.ULabel, hub_id)
             child = repo.get(lr.ULabel, child_id)
             hub2 = repo.get(lr.ULabel, hubs[2].id)
 
