@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 
 import pytest
@@ -55,6 +56,7 @@ def test_list_behaviour_and_class_attributes(repo: lr.Repository) -> None:
     assert [p.name for p in child.parents] == ["p", "o"]
     assert child.parents.count(parent) == 1  # list.count with an argument
     assert child.parents.index(other) == 1
+    assert type(copy.copy(child.parents)) is list and len(child.parents) == 2
     repo.session.flush()
     assert names(parent.children) == ["c"]
     # the class attribute is SQLAlchemy's: expressions, loader options, keyword paths

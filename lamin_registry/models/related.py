@@ -58,6 +58,11 @@ class RelatedList(InstrumentedList[T]):
             super().__setattr__("_lr_owner", value.owner_state.obj())
         super().__setattr__(name, value)
 
+    def __copy__(self) -> list[T]:
+        """A plain list: ``copy.copy`` of an instrumented list would replay its items as
+        appends into the original relationship (SQLAlchemy's own pitfall)."""
+        return list(self)
+
     def _owner(self) -> tuple[Any, str]:
         adapter: Any = getattr(self, "_sa_adapter", None)
         owner = self.__dict__.get("_lr_owner")
