@@ -321,7 +321,12 @@ def _fuzzy(
         rare_rows: list[Sequence[Any]] = []
         if rare is not None:
             rare_rows = list(repo._execute(rare).all())
-            if not search_pg.plain_fuzzy_too(repo, model, fields, len(rare_rows), count):
+            singles = search_pg.fuzzy_statement(
+                repo, model, fields, query, conditions, pk, count, singles=True
+            )
+            if not rare_rows and singles is not None:
+                rare_rows = list(repo._execute(singles).all())
+            if not search_pg.plain_fuzzy_too(repo, model, fields, len(rare_rows)):
                 return rare_rows
         lowered = query.lower()
         # pg_trgm folds case itself: ``column % q`` is ``lower(column) % q`` and uses the index

@@ -14,8 +14,9 @@ condition is applied to the rows it returns as a plain filter:
 * **fuzzy**: rows holding two of the query's six rarest trigrams (one edit destroys at most
   three adjacent trigrams, so a typo leaves pairs intact unless the word is short), ranked by
   ``greatest(similarity, word_similarity)`` in SQL, the best ``count`` kept; with one rare
-  trigram, the rows holding it. No ``%`` operator, so no per-transaction threshold settings.
-  When that finds fewer than ``count`` rows on a table below :data:`PLAIN_FUZZY_BELOW` rows,
+  trigram (or when pairs found nothing), the rows holding one. No ``%`` operator, so no
+  per-transaction threshold settings.
+  When that finds no row at all on a table below :data:`PLAIN_FUZZY_BELOW` rows,
   the plain ``%`` statement runs as well (short words lose all their trigrams to one edit).
 
 Rarity comes from a sample of the column (:data:`SAMPLE_ROWS` rows, ``TABLESAMPLE``), kept
@@ -44,7 +45,7 @@ import sqlalchemy as sa
 if TYPE_CHECKING:
     from ..repository import Repository
 
-LARGE_TABLE = 200_000
+LARGE_TABLE = 50_000
 PLAIN_FUZZY_BELOW = 1_000_000  # rows below which too few rare candidates also ask ``%``
 SAMPLE_ROWS = 20_000
 STATS_TTL = 600.0
@@ -154,16 +155,16 @@ def contains_filter(
     ]
 
 
-def plain_fuzzy_too(repo: Repository, model: type, fields: Sequence[str], found: int,
-                    count: int) -> bool:
-    """After ``found`` < ``count`` rare-trigram candidates: ask the plain ``%`` statement too?
+def plain_fuzzy_too(repo: Repository, model: type, fields: Sequence[str], found: int) -> bool:
+    """After ``found`` rare-trigram candidates: ask the plain ``%`` statement too (only when
+    there are none: on look-alike names it reads most of the index)?
 
     A word of three or four characters loses all its trigrams to one edit (``label 132`` for
     ``label 123``), so the rare trigrams find nothing of it. Below :data:`PLAIN_FUZZY_BELOW`
     rows the plain statement is affordable, above it such a query stays with fewer fuzzy
     candidates (the lexical tiers have filled most results of a look-alike query anyway).
     """
-    if found >= count:
+    if found:
         return False
     table: sa.Table = sa.inspect(model).local_table
     return all(_stats(repo, table, name).rows < PLAIN_FUZZY_BELOW for name in fields)
@@ -177,22 +178,25 @@ def fuzzy_statement(
     conditions: Sequence[Any],
     pk: Any,
     count: int,
+    singles: bool = False,
 ) -> sa.Select[Any] | None:
     """The ``count`` rows most similar to ``query`` among those sharing two of its rare
-    trigrams; None: use the plain ``%`` statement (a small table, or no rare trigram)."""
+    trigrams (``singles``: one of them, the second try when pairs found nothing: an edit in
+    the middle of a five-letter word leaves it one trigram); None: use the plain ``%``
+    statement (a small table, or no rare trigram)."""
     grams = trigrams(query)
     if not grams or not large(repo, model, fields):
         return None
     table: sa.Table = sa.inspect(model).local_table
     lowered = query.lower()
     columns = [getattr(model, name) for name in fields]
-    parts = []
+    parts: list[Any] = []
     for name, column in zip(fields, columns, strict=True):
         rare = _rare(_stats(repo, table, name), grams, FUZZY_GRAMS)
         if not rare:
             return None
-        if len(rare) == 1:
-            parts.append(_has(column, rare[0]))
+        if len(rare) == 1 or singles:
+            parts.extend(_has(column, gram) for gram in rare)
             continue
         parts.extend(
             sa.and_(_has(column, a), _has(column, b)) for a, b in itertools.combinations(rare, 2)
