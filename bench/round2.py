@@ -1,7 +1,7 @@
 """Performance round two (issue 14): lamin_registry against floors measured in the same run.
 
-    python bench/round2.py [--n 100000] [--parts bulk,get,search,curation] [--pg URL]
-                           [--scale N] [--repeat 3]
+    python bench/round2.py [--n 100000] [--parts bulk,get,search,curation,peer,pg] [--pg URL]
+                           [--repeat 3]
 
 SQLite (files made by ``lr.connect`` in a temporary directory):
 
@@ -15,10 +15,10 @@ SQLite (files made by ``lr.connect`` in a temporary directory):
   ``rapidfuzz.process.extract`` over the names in memory;
 * ``lookup()`` of 10,000 records; ``validate`` of 10,000 values (absolute targets).
 
-PostgreSQL (``--pg URL``, a database the role may create tables in; a fresh one per part):
-bulk save vs psycopg ``COPY`` and ``executemany`` into the same table; the get loops vs a
-psycopg loop; search; ``filter(...).count()`` for a user reading 2 of 5 spaces vs the same
-SQL without the visibility conditions. ``--scale N`` runs the PostgreSQL part with N rows.
+PostgreSQL (part ``pg``; ``--pg URL``, default ``$LAMIN_REGISTRY_TEST_PG_URL``): the tables of
+``bench/round2_pg.py`` (bulk save vs psycopg ``COPY`` / ``executemany``, the get loops vs a
+psycopg loop, ``count()`` with and without visibility, search); its ``--scale`` run (10M
+rows) is run on its own.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -324,149 +324,22 @@ def sqlite_peer(directory: Path) -> None:
         say(f"peer {name:<28} {ours:8.3f} s   lamindb {lamindb:6.2f} s   {lamindb / ours:6.0f}x")
 
 
-# -- PostgreSQL ----------------------------------------------------------------------------------
+# -- PostgreSQL: bench/round2_pg.py ----------------------------------------------------------
 
 
-def pg_database(admin_url: str) -> Iterator[str]:
-    import uuid
+def pg_part(admin_url: str, n: int, gets: int, repeat: int) -> None:
+    """The PostgreSQL tables (bench/round2_pg.py; its ``--scale`` run is separate)."""
+    import round2_pg
 
-    admin = sa.make_url(admin_url)
-    name = f"lr_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-
-def psycopg_connect(url: str) -> Any:
-    import psycopg
-
-    parsed = sa.make_url(url)
-    return psycopg.connect(
-        host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
-        dbname=parsed.database,
-    )
-
-
-def copy_rows(url: str, rows: list[tuple[Any, ...]], columns: str) -> float:
-    conn = psycopg_connect(url)
-    start = time.perf_counter()
-    with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({columns}) FROM STDIN") as copy:
-        for item in rows:
-            copy.write_row(item)
-    conn.commit()
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
-
-
-def pg_part(admin_url: str, n: int, gets: int, repeat: int, bulk_n: int) -> None:
-    """``bulk_n`` rows through ``repo.save`` (see bench/README.md on the name locks), the
-    rest of the ``n`` by COPY, then the reads on ``n`` rows."""
-    from lamin_registry.uids import base62
-
-    names = [f"label {i}" for i in range(n)]
-    gen = pg_database(admin_url)
-    url = next(gen)
-    floor_gen = pg_database(admin_url)
-    floor_url = next(floor_gen)
-    columns = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, "
-               "created_at, created_by_id, updated_at")
-    now = time.strftime("%Y-%m-%d %H:%M:%S+00")
-    try:
-        inst = lr.connect(url, user="bench")
-        lr.connect(floor_url, user="bench").close()
-        labels = [lr.ULabel(name=name) for name in names[:bulk_n]]
-        with inst.session() as repo:
-            start = time.perf_counter()
-            repo.save(labels)
-        save = time.perf_counter() - start
-        del labels
-        rest = [(base62(8), name, 1, 1, 1, False, False, now, 1, now) for name in names[bulk_n:]]
-        if rest:
-            copy_rows(url, rest, columns)
-        analyze = psycopg_connect(url)  # as autovacuum would after a load this size
-        analyze.execute("ANALYZE lamindb_ulabel")
-        analyze.commit()
-        analyze.close()
-        rows = [(base62(8), name, 1, 1, 1, False, False, now, 1, now) for name in names[:bulk_n]]
-        conn = psycopg_connect(floor_url)
-        start = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({columns}) FROM STDIN") as copy:
-            for item in rows:
-                copy.write_row(item)
-        conn.commit()
-        copy_time = time.perf_counter() - start
-        conn.execute("DELETE FROM lamindb_ulabel WHERE id > 0")
-        conn.commit()
-        rows = [(base62(8), *item[1:]) for item in rows]
-        start = time.perf_counter()
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO lamindb_ulabel ({columns}) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows
-            )
-        conn.commit()
-        many_time = time.perf_counter() - start
+    round2_pg.bulk(admin_url, n, repeat)
+    with round2_pg.database(admin_url) as url:
+        lr.connect(url, user="bench").close()
+        conn = round2_pg.psycopg_connect(url)
+        for start in range(0, n, 100_000):
+            round2_pg.copy_chunk(conn, round2_pg.raw_rows(start, min(n, start + 100_000)))
         conn.close()
-        row(f"PostgreSQL bulk save {bulk_n:,} ULabels", save, copy_time, "psycopg COPY", "<= 2x")
-        row(f"  same, vs executemany (info, {bulk_n:,})", save, many_time, "psycopg executemany")
-
-        conn = psycopg_connect(url)
-        sample = conn.execute("SELECT uid, name FROM lamindb_ulabel ORDER BY id").fetchall()
-        step = max(1, len(sample) // gets)
-        sample = sample[::step][:gets]
-        with inst.session() as repo:
-            for kind, field, sql in (
-                ("uid", 0, "SELECT * FROM lamindb_ulabel WHERE uid = %s"),
-                ("name", 1, "SELECT * FROM lamindb_ulabel WHERE name = %s"),
-            ):
-                values = [item[field] for item in sample]
-
-                def library(values: list[str] = values, kind: str = kind) -> None:
-                    for value in values:
-                        if kind == "uid":
-                            repo.get(lr.ULabel, value)
-                        else:
-                            repo.get(lr.ULabel, name=value)
-
-                def floor(values: list[str] = values, sql: str = sql) -> None:
-                    for value in values:
-                        conn.execute(sql, (value,)).fetchall()
-
-                lib, flo = best(library, repeat), best(floor, repeat)
-                row(f"PostgreSQL {len(values):,} x get({kind}), {n:,} rows", lib, flo,
-                    "psycopg loop", "<= 5x")
-            def counted() -> None:
-                repo.filter(lr.ULabel, name__startswith="label 1").count()
-
-            def counted_raw() -> None:
-                conn.execute(
-                    "SELECT count(*) FROM lamindb_ulabel WHERE name LIKE 'label 1%%'"
-                ).fetchall()
-
-            row(f"PostgreSQL filter(name__startswith).count(), {n:,} rows",
-                best(counted, repeat), best(counted_raw, repeat),
-                "same SQL without visibility", "<= 2x")
-            queries = search_queries(names)
-            times = []
-            for query in queries:
-                start = time.perf_counter()
-                repo.search(lr.ULabel, query)
-                times.append(time.perf_counter() - start)
-            row(f"PostgreSQL search 'label N', {n:,} rows: median of 100",
-                statistics.median(times), None, "", "", unit="ms")
-        conn.close()
-        inst.close()
-    finally:
-        for g in (gen, floor_gen):
-            with suppress(StopIteration):
-                next(g)
+        round2_pg.reads(url, n, gets, repeat)
+    ROWS.extend((f"PostgreSQL: {item[0]}", *item[1:]) for item in round2_pg.ROWS)
 
 
 def main() -> int:
@@ -476,9 +349,6 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--parts", default="bulk,get,search,curation")
     parser.add_argument("--pg", default=os.environ.get("LAMIN_REGISTRY_TEST_PG_URL"))
-    parser.add_argument("--scale", type=int, default=None, help="PostgreSQL rows (e.g. 10M)")
-    parser.add_argument("--pg-bulk", type=int, default=5_000,
-                        help="PostgreSQL rows saved through repo.save (the rest by COPY)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
@@ -497,7 +367,7 @@ def main() -> int:
         if "curation" in parts:
             sqlite_curation(directory, args.repeat)
         if "pg" in parts and args.pg:
-            pg_part(args.pg, args.scale or args.n, args.gets, args.repeat, args.pg_bulk)
+            pg_part(args.pg, args.n, args.gets, args.repeat)
     say()
     say("| operation | lamin_registry | floor | ratio | target |")
     say("|---|---:|---|---:|---|")

@@ -1,0 +1,346 @@
+"""Performance round two (issue 14), PostgreSQL: lamin_registry against psycopg floors.
+
+    python bench/round2_pg.py [--pg URL] [--n 100000] [--repeat 3]
+    python bench/round2_pg.py --scale 10000000 [--chunk 100000] [--pairs 5] [--keep]  # not CI
+    python bench/round2_pg.py --reads-only URL --n N                       # an existing load
+
+``--pg`` (default ``$LAMIN_REGISTRY_TEST_PG_URL``) names a server and a role that may create
+databases: every run creates its own databases and drops them (``--keep``: not the library's
+one, whose URL is printed, for ``--reads-only`` runs later).
+
+* **bulk**: ``repo.save`` of ``n`` new ULabels (objects built before timing, commit
+  included) into a fresh library database vs psycopg ``COPY`` of the same columns into the
+  library's own table in a second fresh database (same indexes, the ``pg_trgm`` GIN index
+  included), and vs psycopg ``executemany`` of an ``INSERT`` (info).
+* **scale** (``--scale N``): one library database of ``N`` rows. The first ``N - 2 * pairs *
+  chunk`` rows are loaded by COPY with the trigram index dropped, the index is built again,
+  then ``--pairs`` library chunks (one session, ``repo.save`` of ``--chunk`` new records)
+  alternate with COPY chunks of as many rows into the same table: both pay for the same
+  indexes at the full size, and the load of the shared machine weighs on both alike.
+* **reads** on the library database (``ANALYZE``d after the load, as autovacuum would):
+  1,000 ``get(uid)`` / ``get(name=)`` vs a psycopg loop of ``SELECT * ... WHERE uid = %s``;
+  ``filter(name__startswith=...).count()`` through the library (visibility conditions
+  included) vs the same ``count(*)`` without them; search, median of 100 look-alike queries
+  (a third each exact names, prefixes, typos).
+
+Names (deterministic, so a chunked load needs no list of all of them): record ``i`` is
+``label {j}``, ``sample_{j:05d}`` or two letters + digits (``AB123``), by ``i % 3``, with
+``j = i // 3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import string
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lamin_registry as lr  # noqa: E402
+from lamin_registry.uids import base62  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str, str]] = []
+COLUMNS = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, created_at, "
+           "created_by_id, updated_at")
+LETTERS = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def row(name: str, library: float, floor: float | None, floor_name: str, target: str = "",
+        unit: str = "s") -> None:
+    def fmt(value: float) -> str:
+        return f"{value * 1000:.2f} ms" if unit == "ms" else f"{value:.3f} s"
+
+    ratio = "" if floor is None else f"{library / floor:.2f}x"
+    floor_text = "" if floor is None else f"{fmt(floor)} ({floor_name})"
+    ROWS.append((name, fmt(library), floor_text, ratio, target))
+    say(f"{name:<58} {fmt(library):>12}  {floor_text:<44} {ratio:>7}  {target}")
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def name_of(i: int) -> str:
+    j, kind = divmod(i, 3)
+    if kind == 0:
+        return f"label {j}"
+    if kind == 1:
+        return f"sample_{j:05d}"
+    return f"{LETTERS[j % 676]}{j // 676 + 1}"
+
+
+def typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(text) - 1)
+    if rng.random() < 0.5:  # transposition
+        return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
+
+
+def queries_for(n: int, count: int = 100) -> list[str]:
+    rng = random.Random(7)
+    result = []
+    for k in range(count):
+        name = name_of(rng.randrange(n))
+        kind = k % 3
+        if kind == 0:
+            result.append(name)
+        elif kind == 1:
+            result.append(name[: max(3, len(name) * 2 // 3)])
+        else:
+            result.append(typo(name, rng))
+    return result
+
+
+@contextmanager
+def database(admin_url: str, keep: bool = False) -> Iterator[str]:
+    admin = sa.make_url(admin_url)
+    name = f"lr_bench_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        if not keep:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def psycopg_connect(url: str) -> Any:
+    import psycopg
+
+    parsed = sa.make_url(url)
+    return psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
+                           password=parsed.password, dbname=parsed.database)
+
+
+def raw_rows(start: int, stop: int) -> list[tuple[Any, ...]]:
+    now = time.strftime("%Y-%m-%d %H:%M:%S+00")
+    return [(base62(8), name_of(i), 1, 1, 1, False, False, now, 1, now)
+            for i in range(start, stop)]
+
+
+def copy_chunk(conn: Any, rows: list[tuple[Any, ...]]) -> float:
+    start = time.perf_counter()
+    with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({COLUMNS}) FROM STDIN") as copy:
+        for item in rows:
+            copy.write_row(item)
+    conn.commit()
+    return time.perf_counter() - start
+
+
+def save_chunk(inst: lr.Instance, start: int, stop: int) -> float:
+    labels = [lr.ULabel(name=name_of(i)) for i in range(start, stop)]
+    with inst.session() as repo:
+        begin = time.perf_counter()
+        repo.save(labels)
+    return time.perf_counter() - begin
+
+
+def analyze(url: str) -> None:
+    conn = psycopg_connect(url)  # as autovacuum would after a load this size
+    conn.autocommit = True
+    conn.execute("VACUUM ANALYZE lamindb_ulabel")
+    conn.close()
+
+
+def bulk(admin_url: str, n: int, repeat: int) -> None:
+    saves, copies, manies = [], [], []
+    for _ in range(repeat):
+        with database(admin_url) as url, database(admin_url) as floor_url:
+            inst = lr.connect(url, user="bench")
+            lr.connect(floor_url, user="bench").close()
+            saves.append(save_chunk(inst, 0, n))
+            with inst.session() as repo:  # the index is usable (and exact: the sync tests)
+                assert repo.search(lr.ULabel, name_of(n - 1)).scores[0] == 100
+            inst.close()
+            conn = psycopg_connect(floor_url)
+            copies.append(copy_chunk(conn, raw_rows(0, n)))
+            conn.execute("TRUNCATE lamindb_ulabel CASCADE")
+            conn.commit()
+            rows = raw_rows(0, n)
+            start = time.perf_counter()
+            with conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO lamindb_ulabel ({COLUMNS}) VALUES "
+                                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            conn.commit()
+            manies.append(time.perf_counter() - start)
+            conn.close()
+    row(f"bulk save {n:,} ULabels", min(saves), min(copies), "psycopg COPY", "<= 2x")
+    row(f"  same, vs executemany (info, {n:,})", min(saves), min(manies), "psycopg executemany")
+
+
+def scale(admin_url: str, n: int, chunk: int, pairs: int) -> str:
+    """A library database of ``n`` rows; the last ``2 * pairs`` chunks alternate a library
+    save and a COPY into the same table (both pay for the same indexes at the full size,
+    and the load of the shared machine weighs on both alike).
+
+    The rows before them are loaded by COPY with the trigram index dropped and built again
+    afterwards (as a restore would): maintaining a GIN index row by row is what makes a
+    10M load take hours on this machine, for the library and the floor alike.
+    """
+    measured = 2 * pairs * chunk
+    with database(admin_url, keep=True) as url:
+        say(f"library database: {url}")
+        inst = lr.connect(url, user="bench")
+        conn = psycopg_connect(url)
+        begin = time.perf_counter()
+        conn.execute("DROP INDEX ix_lamindb_ulabel_name_trgm")
+        conn.commit()
+        fill = max(0, n - measured)
+        for start in range(0, fill, 1_000_000):
+            copy_chunk(conn, raw_rows(start, min(fill, start + 1_000_000)))
+            say(f"  filled {min(fill, start + 1_000_000):>11,} rows by COPY, wall "
+                f"{time.perf_counter() - begin:6.0f} s, load {os.getloadavg()[0]:.1f}")
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        conn.execute("CREATE INDEX ix_lamindb_ulabel_name_trgm ON lamindb_ulabel "
+                     "USING gin (name gin_trgm_ops)")
+        conn.commit()
+        say(f"  trigram index built, wall {time.perf_counter() - begin:6.0f} s")
+        analyze(url)
+        saved = copied = 0.0
+        for start in range(fill, n, 2 * chunk):
+            middle, stop = min(n, start + chunk), min(n, start + 2 * chunk)
+            lib = save_chunk(inst, start, middle)
+            floor = copy_chunk(conn, raw_rows(middle, stop)) if stop > middle else 0.0
+            saved, copied = saved + lib, copied + floor
+            say(f"  {stop:>11,} rows: library chunk {lib:6.2f} s, COPY chunk {floor:6.2f} s, "
+                f"load {os.getloadavg()[0]:.1f}")
+        conn.close()
+        inst.close()
+        row(f"bulk save {chunk:,} ULabels into {fill:,}+ rows ({pairs} chunks, sum)", saved,
+            copied, "psycopg COPY, chunks alternating, same table", "<= 2x")
+    return url
+
+
+def reads(url: str, n: int, gets: int, repeat: int) -> None:
+    analyze(url)
+    inst = lr.connect(url, user="bench")
+    conn = psycopg_connect(url)
+    step = max(1, n // gets)
+    sample = conn.execute(
+        "SELECT uid, name FROM lamindb_ulabel WHERE id %% %s = 0 ORDER BY id LIMIT %s",
+        (step, gets),
+    ).fetchall()
+    with inst.session() as repo:
+        for kind, field, sql in (
+            ("uid", 0, "SELECT * FROM lamindb_ulabel WHERE uid = %s"),
+            ("name", 1, "SELECT * FROM lamindb_ulabel WHERE name = %s"),
+        ):
+            values = [item[field] for item in sample]
+
+            def library(values: list[str] = values, kind: str = kind) -> None:
+                for value in values:
+                    if kind == "uid":
+                        repo.get(lr.ULabel, value)
+                    else:
+                        repo.get(lr.ULabel, name=value)
+
+            def floor(values: list[str] = values, sql: str = sql) -> None:
+                for value in values:
+                    conn.execute(sql, (value,)).fetchall()
+
+            lib, flo = best(library, repeat), best(floor, repeat)
+            row(f"{len(values):,} x get({kind}), {n:,} rows", lib, flo, "psycopg loop",
+                "<= 5x; <= 1 ms a get")
+
+        prefix = "label 1"
+
+        def counted() -> None:
+            repo.filter(lr.ULabel, name__startswith=prefix).count()
+
+        def counted_raw() -> None:
+            conn.execute("SELECT count(*) FROM lamindb_ulabel WHERE name LIKE %s",
+                         (prefix + "%",)).fetchall()
+
+        row(f"filter(name__startswith={prefix!r}).count(), {n:,} rows", best(counted, repeat),
+            best(counted_raw, repeat), "same SQL without visibility", "<= 2x")
+        queries = queries_for(n)
+        for query in queries[:3]:  # warm-up
+            repo.search(lr.ULabel, query)
+        times: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        for k, query in enumerate(queries):
+            start = time.perf_counter()
+            result = repo.search(lr.ULabel, query)
+            times[k % 3].append(time.perf_counter() - start)
+            if k % 3 == 0:
+                assert result.scores and result.scores[0] == 100, (query, result.scores[:3])
+        every = [t for kind in times.values() for t in kind]
+        row(f"search look-alike names, {n:,} rows: median of 100", statistics.median(every),
+            None, "", "<= 150 ms at 10M", unit="ms")
+        say("    medians exact / prefix / typo: " + " / ".join(
+            f"{statistics.median(kind) * 1000:.1f} ms" for kind in times.values())
+            + f"; max {max(every) * 1000:.1f} ms")
+    conn.close()
+    inst.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg", default=os.environ.get("LAMIN_REGISTRY_TEST_PG_URL"))
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--gets", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=None, help="rows of a chunked load")
+    parser.add_argument("--chunk", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=5, help="measured chunk pairs (--scale)")
+    parser.add_argument("--keep", action="store_true", help="keep the library database")
+    parser.add_argument("--reads-only", default=None, help="URL of a loaded library database")
+    args = parser.parse_args()
+    say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+    if args.reads_only:
+        reads(args.reads_only, args.n, args.gets, args.repeat)
+    elif args.scale:
+        url = scale(args.pg, args.scale, args.chunk, args.pairs)
+        try:
+            reads(url, args.scale, args.gets, args.repeat)
+        finally:
+            if not args.keep:
+                engine = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
+                with engine.connect() as connection:
+                    name = sa.make_url(url).database
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                engine.dispose()
+    else:
+        bulk(args.pg, args.n, args.repeat)
+        with database(args.pg) as url:
+            inst = lr.connect(url, user="bench")
+            inst.close()
+            conn = psycopg_connect(url)
+            for start in range(0, args.n, 100_000):
+                copy_chunk(conn, raw_rows(start, min(args.n, start + 100_000)))
+            conn.close()
+            reads(url, args.n, args.gets, args.repeat)
+    say(f"done {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
+    say()
+    say("| operation (PostgreSQL) | lamin_registry | floor | ratio | target |")
+    say("|---|---:|---|---:|---|")
+    for item in ROWS:
+        say("| " + " | ".join(item) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
