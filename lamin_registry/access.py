@@ -103,14 +103,58 @@ def load_permissions(session: Session, user_id: int) -> Permissions:
     return permissions
 
 
+def has_branches(model: type) -> bool:
+    """Whether ``model``'s rows live on branches (``branch_id``): every SQLRecord, and the
+    blocks attached to a record (``models/blocks.py``), whose ``branch_id`` merge moves."""
+    return issubclass(model, SQLRecord) or bool(getattr(model, "_on_branch", False))
+
+
+def has_spaces(model: type) -> bool:
+    """Whether reading ``model``'s rows depends on a space: a SQLRecord's own ``space_id``,
+    or an attached block's owner (its space; a SpaceBlock's space is its owner)."""
+    return issubclass(model, SQLRecord) or bool(getattr(model, "_owner_space", False))
+
+
+def space_condition(
+    model: Any, space_ids: Iterable[Any], columns: Any = None, *, fixed: bool = False
+) -> Any:
+    """``model``'s rows in the spaces ``space_ids``: ``space_id IN (...)``, or for a block
+    attached to a record, its owner in those spaces (a block with no owner: space 1).
+
+    ``columns``: the table's (or an alias's) columns; None: the mapped attributes. ``fixed``
+    binds each id separately (see ``prepared.visibility_conditions``).
+    """
+    ids = list(space_ids)
+
+    def values(column: Any) -> Any:
+        return [sa.bindparam(None, i, type_=column.type) for i in ids] if fixed else ids
+
+    def column_of(name: str) -> Any:
+        return getattr(model, name) if columns is None else columns[name]
+
+    owner = getattr(model, "_owner", None)
+    if owner is None or owner == "space":  # a space_id of its own (SpaceBlock: its owner)
+        column = column_of("space_id")
+        return column.in_(values(column))
+    owner_table: Any = sa.inspect(model).relationships[owner].mapper.local_table
+    key = column_of(f"{owner}_id")
+    inside = key.in_(
+        sa.select(owner_table.c.id).where(owner_table.c.space_id.in_(values(owner_table.c.space_id)))
+    )
+    if sa.inspect(model).local_table.c[f"{owner}_id"].nullable:  # Transform/CollectionBlock
+        return sa.or_(key.is_(None), inside)
+    return inside
+
+
 def readable_spaces(model: type, permissions: Permissions) -> tuple[int, ...] | None:
     """The space ids whose ``model`` records the user may read; None when no filter applies
     (registries without spaces -- Space, User, Branch, Team -- or a user who reads all).
 
     A tuple of values rather than a condition: the repository builds ``space_id IN (...)``
-    from it and caches prepared statements under it (``query/prepared.py``).
+    from it (:func:`space_condition`) and caches prepared statements under it
+    (``query/prepared.py``).
     """
-    if not issubclass(model, SQLRecord):
+    if not has_spaces(model):
         return None
     readable = permissions.readable()
     return None if readable is None else tuple(readable)
@@ -289,7 +333,11 @@ def _require_readable(permissions: Permissions, record: Any, what: str) -> None:
 
 
 def require_editable(permissions: Permissions, record: Any, what: str) -> None:
-    """Write access to a stored record's space, not archived, admin when locked."""
+    """Write access to a stored record's space, not archived, admin when locked (an
+    attached block: its owner's)."""
+    if is_attached_block(record):
+        _check_block(permissions, record, what)
+        return
     if sa.inspect(record).key is None:
         space_id = _space(record)
         if space_id != NEW_SPACE:
@@ -310,6 +358,64 @@ def require_editable(permissions: Permissions, record: Any, what: str) -> None:
         raise NoWriteAccess(f"{_label(record)}: {LOCKED_MESSAGE}")
 
 
+# -- blocks attached to a record: the owner's space decides ------------------------------------
+
+
+def is_attached_block(record: Any) -> bool:
+    """A block attached to an owner (``RecordBlock``, ...; ``models/blocks.py``)."""
+    return getattr(type(record), "_owner", None) is not None
+
+
+def block_owner(record: Any, *, committed: bool = False) -> Any:
+    """The owner of an attached block (None when it has none), found by its foreign key --
+    never through a relationship load, which visibility rules may empty."""
+    name = type(record)._owner
+    owner_id = (
+        _committed(record, f"{name}_id") if committed
+        else effective_fk(record, f"{name}_id", name)
+    )
+    if owner_id is None:
+        return None
+    if not committed:
+        for candidate in (record.__dict__.get(name), record.__dict__.get("_owner_record")):
+            if candidate is not None and owner_id in (NEW_SPACE, _identity(candidate)):
+                return candidate
+    session = sa.orm.object_session(record)
+    if session is None:  # pragma: no cover - the save path always knows the owner
+        raise NoWriteAccess(f"{_label(record)}: its {name} cannot be checked outside a session")
+    model = sa.inspect(type(record)).relationships[name].mapper.class_
+    with session.no_autoflush:
+        return session.get(model, owner_id)
+
+
+def _identity(record: Any) -> Any:
+    identity = sa.inspect(record).identity
+    return identity[0] if identity else None
+
+
+def _check_block(permissions: Permissions, record: Any, what: str) -> None:
+    """Writing a block attached to a record edits the record's annotations: the owner must be
+    readable and editable (``require_editable``); a SpaceBlock needs write access to its
+    space; a BranchBlock, like a branch, is open to every user."""
+    if not getattr(type(record), "_owner_space", False):
+        return
+    owners = [block_owner(record)]
+    if sa.inspect(record).key is not None:
+        old = block_owner(record, committed=True)
+        if old is not owners[0]:
+            owners.append(old)
+    for owner in owners:
+        if owner is None:
+            continue
+        if isinstance(owner, Space):
+            space_id = _identity(owner)
+            if space_id is not None:
+                permissions.require(space_id, WRITE, what)
+            continue
+        _require_readable(permissions, owner, what)
+        require_editable(permissions, owner, what)
+
+
 # -- the three checks every write path calls ------------------------------------------------
 
 
@@ -317,6 +423,9 @@ def check_create(permissions: Permissions, record: Any) -> None:
     """A new record needs write access to its space (admin to create it locked)."""
     if is_governance(record):
         _check_governance(permissions, record, "creating")
+        return
+    if is_attached_block(record):
+        _check_block(permissions, record, f"creating {_label(record)}")
         return
     if not isinstance(record, SQLRecord):
         return
@@ -340,6 +449,10 @@ def check_update(permissions: Permissions, record: Any) -> None:
         fields, links = _changes(record)
         if fields or links:
             _check_governance(permissions, record, "changing")
+        return
+    if is_attached_block(record):
+        if _changes(record)[0]:
+            _check_block(permissions, record, f"changing {_label(record)}")
         return
     if not isinstance(record, SQLRecord):
         return
@@ -369,6 +482,9 @@ def check_delete(permissions: Permissions, record: Any) -> None:
     """Removing a stored record: write access; admin when it is locked."""
     if is_governance(record):
         _check_governance(permissions, record, "deleting")
+        return
+    if is_attached_block(record):
+        _check_block(permissions, record, f"deleting {_label(record)}")
         return
     if not isinstance(record, SQLRecord):
         return

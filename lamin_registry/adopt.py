@@ -244,10 +244,10 @@ def _run_revision(connection: sa.Connection, module: Any, function: str = "upgra
 def enable_rls(target: Target) -> None:
     """Opt in to lamin_registry's row-level security on an adopted PostgreSQL database.
 
-    Runs the policies of ``0002_access`` and ``0004_rls`` (space, link and governance
-    tables). From then on every connection that does not say who acts (lamindb's own
-    included) sees only space 1 ``all`` and writes nothing else: do it only when every
-    client goes through lamin_registry or sets ``lamin_registry.user_id``.
+    Runs the policies of ``0002_access``, ``0004_rls`` and ``0007_blocks`` (space, link,
+    governance and block tables). From then on every connection that does not say who acts
+    (lamindb's own included) sees only space 1 ``all`` and writes nothing else: do it only
+    when every client goes through lamin_registry or sets ``lamin_registry.user_id``.
     """
     from . import migrate
     from .rls import _require_postgresql
@@ -274,6 +274,7 @@ def enable_rls(target: Target) -> None:
                     f"CREATE POLICY lamin_registry_{action} ON {table} {clause}"
                 )
         _run_revision(connection, _revision_module("0004_rls"))
+        _run_revision(connection, _revision_module("0007_blocks"), "protect_adopted")
 
 
 # -- check() on an adopted database: structure, not names --------------------------------------

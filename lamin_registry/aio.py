@@ -924,6 +924,8 @@ DERIVED = (
     "remove_related",
     "set_related",
     "clear_related",
+    "add_block",
+    "notes",
 )
 """Repository methods the async facade takes over as they are: same signature and
 docstring, run in the session's greenlet. A new Repository method joins by adding its name

@@ -188,6 +188,10 @@ def _merge_table(repo: Repository, model: Any, source: int, target: int, what: s
         locked: Any = model.is_locked.is_(True)
         stmt = sa.select(model.space_id, locked, sa.false()).where(on_source).distinct()
         access.check_rows(repo.permissions, [tuple(r) for r in repo._execute(stmt)], what)
+    elif getattr(model, "_owner", None) is not None:  # blocks: their owner's space decides
+        from .blocks import check_move
+
+        check_move(repo, model, on_source, what)
     moved = versioning.family_rows(repo, model, on_source)
     result = repo.session.execute(
         sa.update(model).where(on_source).values(branch_id=target),

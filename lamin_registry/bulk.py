@@ -192,7 +192,9 @@ def stamp_and_check(repo: Repository, model: type, records: list[Any]) -> None:
     permissions = repo.permissions
     plan = _plan(model)
     related = plan.relationship_keys | plan.collection_keys
-    shortcut = bool(records) and not access.is_governance(records[0])
+    shortcut = bool(records) and not (
+        access.is_governance(records[0]) or access.is_attached_block(records[0])
+    )
     checked: set[tuple[Any, ...]] = set()
     source: Any = _StampSource(repo.current_branch_id, repo.user_id, repo.run_id)
     hooks.stamp_new(model, records, source)

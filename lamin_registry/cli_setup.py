@@ -26,6 +26,10 @@ DATA_DROPPED = {
     "0006_lamindb_columns": (
         "the columns created_at, created_by_id and run_id of lamindb_schemacomponent"
     ),
+    "0007_blocks": (
+        "the block tables (lamindb_block, lamindb_<registry>block, lamindb_blockproject): "
+        "every readme and comment"
+    ),
 }
 NO_DATA_LOSS = {
     "0003_search_indexes": "search indexes only (rebuilt from the records on upgrade)",

@@ -43,11 +43,12 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
     from .repository import _apply_changes, _detach_from_related, _type_id
 
     name_field = getattr(model, "_name_field", None)
-    if not getattr(model, "_dedupe_on_save", False) or not name_field:
-        return [None] * len(records)
     resolver = getattr(model, "_resolve_stored", None)
-    if resolver is not None:  # a registry's own rule (Transform: lamindb §6.1)
+    if not getattr(model, "_dedupe_on_save", False) or not (name_field or resolver):
+        return [None] * len(records)
+    if resolver is not None:  # a registry's own rule (Transform: lamindb §6.1; blocks)
         return list(resolver(repo, records))
+    assert name_field is not None
     has_type = "type_id" in sa.inspect(model).columns
     versioned = hasattr(model, "is_latest")
     keys: list[tuple[Any, ...] | None] = []

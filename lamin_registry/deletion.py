@@ -44,6 +44,7 @@ def delete(
     from .query.query import Query
 
     model = target.model if isinstance(target, Query) else type(target)
+    permanent = permanent or getattr(model, "_delete_is_permanent", False)  # attached blocks
     if not permanent and not getattr(model, "_soft_delete", False):
         raise InvalidArgument(
             f"Soft delete is not possible for {model.__name__}, use 'permanent=True' for "

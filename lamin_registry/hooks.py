@@ -15,7 +15,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from . import access, concurrency, session_state
 from .errors import NoWriteAccess
 from .models.artifacts import Artifact, Collection
-from .models.base import BaseSQLRecord, SQLRecord
+from .models.base import BaseSQLRecord
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -44,7 +44,7 @@ def stamp(record: Any, repo: Repository) -> None:
     has_created_by, has_run = _stamped_fields(type(record))
     state = record.__dict__
     values: dict[str, Any] = {}
-    if isinstance(record, SQLRecord) and not state.get("_branch_given"):
+    if access.has_branches(type(record)) and not state.get("_branch_given"):
         branch_id = repo.current_branch_id
         if state.get("branch_id") != branch_id:
             values["branch_id"] = values["created_on_id"] = branch_id
@@ -69,7 +69,7 @@ def stamp_new(model: type, records: list[Any], repo: Repository) -> None:
     Records of a subclass, or already persistent, go through :func:`stamp`.
     """
     has_created_by, has_run = _stamped_fields(model)
-    branched = issubclass(model, SQLRecord)
+    branched = access.has_branches(model)
     branch_id = repo.current_branch_id if branched else None
     user_id = repo.user_id if has_created_by else None
     run_id = repo.run_id if has_run else None

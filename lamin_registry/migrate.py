@@ -49,7 +49,7 @@ Target: TypeAlias = str | URL | Engine | Connection
 VERSION_TABLE = "lamin_registry_alembic_version"
 """lamin_registry's own Alembic version table (a host's ``alembic_version`` stays its own)."""
 
-HEAD = "0006_lamindb_columns"
+HEAD = "0007_blocks"
 """The newest revision shipped (``tests/test_migrations.py`` checks it against the scripts).
 
 It lets :func:`lamin_registry.connect` see that a database is up to date with plain SQL,

@@ -28,7 +28,7 @@ from .errors import (
     InvalidArgument,
     MultipleResultsFound,
 )
-from .models.base import BaseSQLRecord, SQLRecord
+from .models.base import BaseSQLRecord
 from .models.core import Branch, Space, SpaceAccess, Team, User
 from .query import prepared
 from .query.lookups import ID_KEYS, Condition
@@ -180,7 +180,7 @@ class Repository:
         no filter. Prepared statements are cached under it, so any change of branch, user
         or grants (``_permissions`` reloaded) picks another statement."""
         branch_ids = tuple(self.visible_branch_ids) if branches else None
-        if not issubclass(model, SQLRecord):
+        if not access.has_branches(model):
             branch_ids = None  # Space, User, Branch, Team have no branches
         return branch_ids, access.readable_spaces(model, self.permissions)
 
@@ -631,6 +631,23 @@ class Repository:
         from .features.describe import describe
 
         return describe(self, record, fields=True)
+
+    # -- blocks (implemented in lamin_registry.blocks) --------------------------------------
+
+    def add_block(
+        self, owner: BaseSQLRecord, content: str, kind: str = "readme", version: str | None = None
+    ) -> BaseSQLRecord:
+        """Attach a markdown ``readme`` (versioned per owner) or ``comment`` to ``owner`` (a
+        Record, ULabel, Space, Branch, ...); returns the stored block (``RecordBlock``, ...)."""
+        from .blocks import add_block
+
+        return add_block(self, owner, content, kind, version)
+
+    def notes(self, owner: BaseSQLRecord) -> str | None:
+        """The content of ``owner``'s latest readme block, or None (lamindb's ``obj.notes``)."""
+        from .blocks import notes
+
+        return notes(self, owner)
 
     # -- run tracking ---------------------------------------------------------------------
 

@@ -351,6 +351,7 @@ WRITES = {
     "archive": "archive",
     "get_or_create_feature_value": "create feature values",
     "add_feature_values": "annotate records with features",
+    "add_block": "attach blocks to records",
     "set_feature_values": "annotate records with features",
     "update_feature_values": "annotate records with features",
     "remove_feature_values": "remove feature values",

@@ -27,8 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.selectable import Alias, Join, Select
 
+from . import access
 from .errors import InvalidArgument
-from .models.base import BaseSQLRecord, SQLRecord
+from .models.base import BaseSQLRecord
 
 if TYPE_CHECKING:
     from .repository import Repository
@@ -46,7 +47,10 @@ def _registry_of(table: Any) -> type | None:
     if len(mappers) != _MAPPER_COUNT:  # user-defined registries may appear at any time
         _MODELS.clear()
         for mapper in mappers:
-            if issubclass(mapper.class_, SQLRecord) and mapper.local_table is not None:
+            model = mapper.class_
+            if mapper.local_table is not None and (
+                access.has_branches(model) or access.has_spaces(model)
+            ):
                 _MODELS.setdefault(mapper.local_table, mapper.class_)
         _MAPPER_COUNT = len(mappers)
     return _MODELS.get(table)
@@ -140,7 +144,7 @@ def _restrict_select(
         if branch_ids is not None:
             added.append(columns.branch_id.in_(branch_ids))
         if space_ids is not None:
-            added.append(columns.space_id.in_(space_ids))
+            added.append(access.space_condition(model, space_ids, columns))
     restricted = select._generate()
     restricted._where_criteria = (*criteria, *added)
     return restricted

@@ -17,7 +17,9 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   features=[...]), hierarchies (query_parents/children, view_parents, query_types),
   Query.values_list, relationship traversal (lazy collections), related managers
   (``children.all/filter/count/exists``, ``repo.related`` of a record loaded elsewhere,
-  ``space.ulabel_set``) and ``Model.objects``, refresh,
+  ``space.ulabel_set``) and ``Model.objects``, refresh, blocks (attached
+  blocks through their owner's space: filter, get, relationship paths, space.blocks, notes;
+  a Block in the space),
   using(), the async facade, the CLI (search).
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
   save into the space, edit of a record loaded elsewhere, move by ``space=`` (relationship)
@@ -26,6 +28,8 @@ Write paths walked (each refused with a lamin_registry.errors class unless the r
   bulk save, soft delete / archive / restore of records and of queries (version families
   too), permanent delete, merge of a branch (into main and into a named branch),
   feature values in the space, feature annotation (a hidden host, a hidden label value),
+  blocks (readme/comment on a hidden record and on the space, a Block in the space, a new
+  readme version, deleting an attached block, merging a branch with blocks),
   grant/revoke, user edits (own name, own handle, another
   user's handle), space edits (rename, creator), teams and memberships, SpaceAccess rows,
   ORM UPDATE/DELETE statements through the session, query deletes of governance rows.
@@ -112,6 +116,10 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
                 lr.Record(name="public record", features={"tag": "secret child"})
             )
             team = alice.save(lr.Team(name="wetlab"))
+            record_readme = alice.add_block(record, "secret readme")
+            space_readme = alice.add_block(lab, "lab readme")
+            block = alice.save(lr.Block(key="README.md", content="secret page", kind="readme",
+                                        space=lab))
             for user in ROLES:
                 alice.session.add(lr.User(handle=user))
             alice.session.flush()
@@ -131,6 +139,9 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
                 "record": record,
                 "public_record": public_record,
                 "team": team,
+                "record_readme": record_readme,
+                "space_readme": space_readme,
+                "block": block,
             }
             alice.session.flush()
             ids = {name: obj.id for name, obj in objects.items()}
@@ -342,6 +353,67 @@ def test_related_managers_read(world: World, repo_as: lr.Repository, role: str) 
     hidden_host = repo_as.related(secret_of(world, repo_as), "parents")  # loaded by alice
     assert names(hidden_host) == ({"public parent"} if visible else set())
     assert lr.ULabel.objects.filter(name="secret child").count() == (1 if visible else 0)
+
+
+def test_blocks_are_read_through_their_owner(
+    world: World, repo_as: lr.Repository, role: str
+) -> None:
+    visible = role in READS
+    contents = set(repo_as.filter(lr.RecordBlock).values_list("content", flat=True))
+    assert ("secret readme" in contents) is visible
+    assert (repo_as.filter(lr.RecordBlock, record__name="secret record").count() == 1) is visible
+    through = repo_as.filter(lr.Record, ablocks__content="secret readme", branch_id=None)
+    assert (through.count() == 1) is visible
+    lab = lab_of(world, repo_as)  # spaces themselves are readable by every user
+    assert ("lab readme" in {b.content for b in lab.blocks}) is visible
+    assert (repo_as.notes(lab) == "lab readme") is visible
+    for model, name in ((lr.RecordBlock, "record_readme"), (lr.SpaceBlock, "space_readme"),
+                        (lr.Block, "block")):
+        if visible:
+            assert repo_as.get(model, world.ids[name]).uid == world.uids[name]
+        else:
+            with pytest.raises(DoesNotExist):
+                repo_as.get(model, world.ids[name])
+            with pytest.raises(DoesNotExist):
+                repo_as.get(model, world.uids[name])
+    pages = set(repo_as.filter(lr.Block, key="README.md").values_list("content", flat=True))
+    assert ("secret page" in pages) is visible
+
+
+def test_blocks_are_written_through_their_owner(
+    world: World, repo_as: lr.Repository, role: str
+) -> None:
+    record = secret_of(world, repo_as, "record")
+    expect(role, WRITES, lambda: repo_as.add_block(record, "a comment", kind="comment"))
+    expect(role, WRITES, lambda: repo_as.add_block(record, "secret readme v2"))  # new version
+    expect(role, WRITES, lambda: repo_as.save(
+        lr.RecordBlock(record_id=world.ids["record"], content="by id", kind="comment")
+    ))
+    lab = lab_of(world, repo_as)
+    expect(role, WRITES, lambda: repo_as.add_block(lab, "lab readme v2"))
+    expect(role, WRITES, lambda: repo_as.save(
+        lr.Block(key="__lamindb_record__", content=f"page {role}", kind="readme", space=lab)
+    ))
+    mine = repo_as.save(lr.Record(name=f"own {role}"))
+    expect(role, ROLES_SET, lambda: repo_as.add_block(mine, "my readme"))
+    branch = repo_as.get(lr.Branch, 1)
+    expect(role, ROLES_SET, lambda: repo_as.add_block(branch, f"main readme {role}"))
+
+    def delete_readme() -> None:
+        with world.inst.session() as alice:
+            block = alice.get(lr.RecordBlock, world.ids["record_readme"])
+        repo_as.delete(block)
+
+    expect(role, WRITES, delete_readme)
+
+
+def test_merge_of_a_branch_with_blocks(world: World, repo_as: lr.Repository, role: str) -> None:
+    branch = repo_as.create_branch(f"k{uuid.uuid4().hex[:6]}")
+    repo_as.switch_branch(branch)
+    if role in WRITES:
+        repo_as.add_block(secret_of(world, repo_as, "record"), "comment on branch", "comment")
+    repo_as.add_block(repo_as.save(lr.Record(name=f"public {role}")), "public on branch")
+    expect(role, ROLES_SET, lambda: repo_as.merge_branch(branch))
 
 
 def test_refresh_of_a_record_loaded_elsewhere(

@@ -40,9 +40,9 @@ pytestmark = pytest.mark.skipif(
 APP_ROLE, APP_PASSWORD = "lamin_app", "lamin_app"
 
 
-def _revision_module() -> Any:
-    path = Path(lr.migrate.script_location()) / "versions" / "0004_rls.py"
-    spec = importlib.util.spec_from_file_location("rls_revision", path)
+def _revision_module(name: str = "0004_rls") -> Any:
+    path = Path(lr.migrate.script_location()) / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"rls_revision_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -52,7 +52,9 @@ def _revision_module() -> Any:
 REVISION = _revision_module()
 SPACE_TABLES: tuple[str, ...] = REVISION.SPACE_TABLES
 LINK_TABLES: tuple[str, ...] = tuple(REVISION.LINK_TABLES)
-PROTECTED = (*SPACE_TABLES, *LINK_TABLES)
+# 0007; the block's links first: deleting the block (test_writes_...) cascades to them
+BLOCK_TABLES: tuple[str, ...] = tuple(reversed(_revision_module("0007_blocks").policies()))
+PROTECTED = (*SPACE_TABLES, *LINK_TABLES, *BLOCK_TABLES)
 # links owned by a branch (or user): only user 1 writes them
 GOVERNANCE_OWNED = {
     table for table, ends in REVISION.LINK_TABLES.items()
@@ -98,6 +100,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 connection.execute(sa.text(
                     f"UPDATE {table} SET space_id = :s, is_locked = false, branch_id = 1"
                 ), {"s": space})
+            connection.execute(sa.text(  # 0007: a Block and a SpaceBlock there too
+                "UPDATE lamindb_block SET space_id = :s, is_locked = false, branch_id = 1"
+            ), {"s": space})
+            connection.execute(sa.text("UPDATE lamindb_spaceblock SET space_id = :s"), {"s": space})
             connection.execute(sa.text("DELETE FROM lamindb_spaceaccess"))
             users = {"creator": creator, "user1": 1}
             for role in ("nobody", "reader", "writer", "admin"):
@@ -179,7 +185,7 @@ def test_every_link_table_has_policies() -> None:
         if table.name.startswith("lamindb_")
         and any(fk.column.table.name in SPACE_TABLES for fk in table.foreign_keys)
     }
-    assert referring - set(SPACE_TABLES) - governance == set(LINK_TABLES)
+    assert referring - set(SPACE_TABLES) - governance - set(BLOCK_TABLES) == set(LINK_TABLES)
     for table, ends in REVISION.LINK_TABLES.items():
         owner = next(column for column in metadata.tables[table].columns if column.foreign_keys
                      and column.name not in ("created_by_id", "run_id", "feature_id"))
@@ -236,7 +242,8 @@ def test_writes_with_write_access(world: World, who: str) -> None:
                     connection.execute(world.insert(table), row)  # and back
             except sa.exc.IntegrityError:  # rows of other tables refer to it: allowed, though
                 referred.append(table)
-        assert set(referred) <= set(SPACE_TABLES)  # every link row went and came back
+        # every link row went and came back (a block is referred to by its project links)
+        assert set(referred) <= {*SPACE_TABLES, "lamindb_block"}
         assert rowcount(connection, "UPDATE lamindb_ulabel SET space_id = 1") == 1  # moved out
 
 

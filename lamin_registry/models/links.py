@@ -16,6 +16,7 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # The id type of each registry's primary key (lamindb: bigint for Run and JsonValue).
 _ID_TYPES: dict[str, type[sa.types.TypeEngine[int]]] = {
     "run": sa.BigInteger,
+    "block": sa.BigInteger,
     "jsonvalue": sa.BigInteger,
     "space": sa.SmallInteger,
 }

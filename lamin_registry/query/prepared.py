@@ -45,16 +45,19 @@ def visibility_conditions(
     list: the same SQL, without re-rendering the statement at every execution, for
     statements that are built once per key anyway.
     """
+    from ..access import space_condition
+
     branch_ids, space_ids = visibility
     conditions: list[Condition] = []
-    for name, ids in (("branch_id", branch_ids), ("space_id", space_ids)):
-        if ids is None:
-            continue
-        column = getattr(model, name)
+    if branch_ids is not None:
+        column = model.branch_id
         if fixed:
-            conditions.append(column.in_([sa.bindparam(None, i, type_=column.type) for i in ids]))
-        else:
+            ids: Any = [sa.bindparam(None, i, type_=column.type) for i in branch_ids]
             conditions.append(column.in_(ids))
+        else:
+            conditions.append(column.in_(branch_ids))
+    if space_ids is not None:
+        conditions.append(space_condition(model, space_ids, fixed=fixed))
     return conditions
 
 
