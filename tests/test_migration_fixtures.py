@@ -137,7 +137,8 @@ def test_every_released_revision_has_a_fixture() -> None:
         "commit the file it writes"
     )
     for path in FIXTURES.glob("schema_*.db"):
-        assert path.stat().st_size < 600_000, f"{path.name} is too large for the repository"
+        # 0007_blocks added 13 tables (~125 indexes, a page each at least): 604 KiB
+        assert path.stat().st_size < 700_000, f"{path.name} is too large for the repository"
 
 
 @pytest.mark.parametrize("revision", history())
