@@ -123,6 +123,11 @@ def lamin_registry_writes(inst: lr.Instance) -> None:
         cd8 = repo.get(lr.ULabel, name="CD8 T cell")
         cd8.description = "updated by lamin_registry"
         repo.save(cd8)
+        annotated = repo.get(lr.Record, name="sample 1")  # lamindb's blocks (0007_blocks)
+        assert annotated.notes == "# by lamindb"
+        assert repo.get(lr.Block, key="README.md").content == "# instance"
+        assert repo.add_block(annotated, "# by lamin_registry").uid.endswith("0001")
+        repo.add_block(annotated, "lr comment", kind="comment")
         repo.save(lr.Feature(name="lr feature", dtype="str"))
         score = repo.get(lr.Feature, name="score")
         _, existed = repo.get_or_create_feature_value(score, 2.5)
@@ -165,6 +170,7 @@ def test_lamindb_and_lamin_registry_share_a_database(lamindb: LamindbInstance) -
         seen = lamindb.phase("touch")
         assert seen["parents"] == ["T cell"]
         assert seen["features"] == {"age": 33, "score": 1.5}
+        assert seen["notes"] == "# by lamin_registry"
 
         theirs = lamindb.phase("dump")
         assert_same_cells(theirs, our_dump(inst), "after lamindb's second round")
@@ -178,6 +184,13 @@ def test_lamindb_and_lamin_registry_share_a_database(lamindb: LamindbInstance) -
             assert later.features.get_values() == {"age": 77, "score": 37.5}
             assert repo.filter(lr.Branch, id__in=[3]).count() == 0  # no seeded template
             assert repo.get(lr.User, 1).uid == "00000000"
+            annotated = repo.get(lr.Record, name="sample 1")
+            readmes = sorted((b.uid[-4:], b.is_latest) for b in annotated.ablocks
+                             if b.kind == "readme")
+            assert readmes == [("0000", False), ("0001", False), ("0002", True)]
+            assert annotated.notes == "# lamindb again"
+            assert {b.content for b in annotated.ablocks if b.kind == "comment"} == {
+                "lamindb comment", "lr comment"}
         lr.migrate.check(lamindb.url)
     finally:
         inst.close()
