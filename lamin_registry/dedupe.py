@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from . import concurrency
 
@@ -150,6 +149,8 @@ def _name_membership(repo: Repository, column: Any, names: list[str]) -> list[An
         values = sa.func.json_each(sa.bindparam("names", json.dumps(names))).table_valued("value")
         return [column.in_(sa.select(values.c.value).scalar_subquery())]
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # loaded only on PostgreSQL (import cost)
+
         bound = sa.bindparam("names", names, type_=postgresql.ARRAY(sa.String))
         return [column == sa.any_(bound)]
     return [column.in_(names[start : start + _CHUNK]) for start in range(0, len(names), _CHUNK)]

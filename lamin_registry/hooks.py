@@ -14,6 +14,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from . import access, concurrency, session_state
 from .errors import NoWriteAccess
+from .models.actor import act_as
 from .models.artifacts import Artifact, Collection
 from .models.base import BaseSQLRecord
 
@@ -123,8 +124,11 @@ def _before_flush(session: Session, flush_context: object, instances: object) ->
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, transaction: object, connection: sa.Connection) -> None:
     """PostgreSQL: tell the row-level security policies who is acting (``SET LOCAL``).
-    SQLite: make the transaction real (see :func:`begin_sqlite_transaction`)."""
+    SQLite: make the transaction real (see :func:`begin_sqlite_transaction`).
+    Both: link rows the unit of work inserts by itself are stamped with the acting user and
+    run (:mod:`lamin_registry.models.actor`)."""
     repo: Repository | None = session.info.get(REPOSITORY_KEY)
+    act_as(connection, repo)
     if repo is not None and connection.dialect.name == "postgresql":
         set_database_user(connection, repo.user_id)
     elif repo is not None:

@@ -105,7 +105,7 @@ def test_users_never_share_a_visibility(inst: lr.Instance) -> None:
 def test_multiple_and_versioned_results(repo: lr.Repository) -> None:
     kind = repo.save(lr.ULabel(name="Kind", is_type=True))
     repo.save(lr.ULabel(name="twin", type=kind, description="a"))
-    repo.save(lr.ULabel(name="twin", description="b"))
+    repo.save(lr.ULabel(name="twin", type=None, description="b"))  # type=None: untyped scope
     with pytest.raises(MultipleResultsFound, match="it returned 2"):
         repo.get(lr.ULabel, name="twin")
     assert repo.get(lr.ULabel, name="twin", description="b").description == "b"

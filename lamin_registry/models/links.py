@@ -6,8 +6,11 @@ name, so the model modules only say which link a collection uses.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
+from .actor import current_run_id, current_user_id
 from .base import metadata
 from .types import JSONType, PortableIndex, UTCDateTime, fk, partial_index_where, utcnow
 
@@ -29,6 +32,7 @@ def _ref(
     cascade: bool,
     nullable: bool = False,
     use_alter: bool = False,
+    default: Any = None,
 ) -> sa.Column[int]:
     """A foreign key column ``<model>_id`` (or ``column``) to ``lamindb_<model>.id``."""
     return sa.Column(
@@ -37,6 +41,7 @@ def _ref(
         fk(f"lamindb_{model}.id", cascade=cascade, use_alter=use_alter),
         nullable=nullable,
         index=True,
+        default=default,
     )
 
 
@@ -56,11 +61,12 @@ def _tracking(run: bool) -> list[sa.Column[object]]:
             fk("lamindb_user.id"),
             nullable=False,
             index=True,
-            default=1,
+            default=current_user_id,  # the acting repository's user (models/actor.py)
         ),
     ]
     if run:
-        columns.append(_ref("run", cascade=False, nullable=True, use_alter=True))  # type: ignore[arg-type]
+        run_id = _ref("run", cascade=False, nullable=True, use_alter=True, default=current_run_id)
+        columns.append(run_id)  # type: ignore[arg-type]
     return columns
 
 
