@@ -101,3 +101,17 @@ def repo(instance: lr.Instance) -> Iterator[lr.Repository]:
     """The active repository of a test; nothing it writes outlives the test."""
     with rolled_back_repository(instance) as repository:
         yield repository
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres_only`` run with the PostgreSQL backend only: their SQLite
+    instances are deselected (not skipped), so a skip in the report always means something."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (dropped if sqlite and item.get_closest_marker("postgres_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +34,6 @@ def test_history_is_linear_and_ends_at_head() -> None:
 
 
 def test_every_step_up_and_down_keeps_every_row(fresh_url: str, backend: str) -> None:
-    started = time.perf_counter()
     engine = with_foreign_keys(sa.create_engine(fresh_url, poolclass=sa.pool.NullPool))
     schemas: dict[str | None, sa.MetaData] = {}  # revision -> its reflected registry tables
 
@@ -95,8 +93,6 @@ def test_every_step_up_and_down_keeps_every_row(fresh_url: str, backend: str) ->
         assert left == []
     finally:
         engine.dispose()
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"the walk took {elapsed:.1f} s"
 
 
 def test_row_comparison_notices_every_kind_of_loss() -> None:
