@@ -203,8 +203,32 @@ def notes(repo: Repository, owner: Any) -> str | None:
     """The content of ``owner``'s latest readme (visible to this repository), or None."""
     model: Any = block_model(owner)
     owner = repo._own(owner) if sa.inspect(owner).key is not None else owner
-    head = _latest(
-        repo, model, getattr(model, f"{model._owner}_id") == _identity(owner),
-        model.kind == "readme", *repo._visibility(model, branches=model is not BranchBlock),
-    )
+    head = _latest(repo, model, *_owned_by(repo, model, owner), model.kind == "readme")
     return None if head is None else str(head.content)
+
+
+def comments(repo: Repository, owner: Any) -> list[tuple[str, Any, str]]:
+    """``owner``'s comments visible to this repository, oldest first, as
+    ``(author handle, created_at, content)``."""
+    from .models.core import User
+
+    model: Any = block_model(owner)
+    if sa.inspect(owner).key is None:
+        return []
+    owner = repo._own(owner)
+    stmt: sa.Select[Any] = (
+        sa.select(User.handle, model.created_at, model.content)
+        .join(User, User.id == model.created_by_id)
+        .where(*_owned_by(repo, model, owner), model.kind == "comment")
+        .order_by(model.created_at, model.id)
+    )
+    rows: list[Any] = list(repo._execute(stmt))
+    return [(str(handle), at, str(content)) for handle, at, content in rows]
+
+
+def _owned_by(repo: Repository, model: Any, owner: Any) -> list[Any]:
+    """``model``'s blocks of ``owner`` that this repository may see."""
+    return [
+        getattr(model, f"{model._owner}_id") == _identity(owner),
+        *repo._visibility(model, branches=model is not BranchBlock),
+    ]

@@ -626,11 +626,12 @@ class Repository:
 
         return import_dataframe(self, sheet, frame)
 
-    def describe(self, record: BaseSQLRecord) -> str:
-        """lamindb's describe tree of ``record`` (general fields, features) as text."""
+    def describe(self, record: BaseSQLRecord, include: str | None = None) -> str:
+        """lamindb's describe tree of ``record`` (general fields, features) as text;
+        ``include="comments"`` appends its readme and comments."""
         from .features.describe import describe
 
-        return describe(self, record, fields=True)
+        return describe(self, record, fields=True, include=include)
 
     # -- blocks (implemented in lamin_registry.blocks) --------------------------------------
 

@@ -18,7 +18,8 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   Query.values_list, relationship traversal (lazy collections), related managers
   (``children.all/filter/count/exists``, ``repo.related`` of a record loaded elsewhere,
   ``space.ulabel_set``) and ``Model.objects``, refresh, blocks (attached
-  blocks through their owner's space: filter, get, relationship paths, space.blocks, notes;
+  blocks through their owner's space: filter, get, relationship paths, space.blocks, notes,
+  describe(include="comments");
   a Block in the space),
   using(), the async facade, the CLI (search).
 Write paths walked (each refused with a lamin_registry.errors class unless the role allows):
@@ -367,6 +368,7 @@ def test_blocks_are_read_through_their_owner(
     lab = lab_of(world, repo_as)  # spaces themselves are readable by every user
     assert ("lab readme" in {b.content for b in lab.blocks}) is visible
     assert (repo_as.notes(lab) == "lab readme") is visible
+    assert ("lab readme" in repo_as.describe(lab, include="comments")) is visible
     for model, name in ((lr.RecordBlock, "record_readme"), (lr.SpaceBlock, "space_readme"),
                         (lr.Block, "block")):
         if visible:

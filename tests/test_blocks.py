@@ -166,3 +166,23 @@ def test_merge_carries_blocks_and_reconciles_readmes(repo: lr.Repository) -> Non
 
 # Visibility and write access through the owner, by role (nobody, reader, writer, admin):
 # tests/test_access_walk.py (test_blocks_are_read_through_their_owner, ..._written_...).
+
+
+def test_describe_includes_notes_and_comments(repo: lr.Repository) -> None:
+    record = repo.save(lr.Record(name="described"))
+    plain = record.describe(return_str=True)
+    assert plain is not None and "Notes:" not in plain
+    repo.save(lr.RecordBlock(record=record, content="# readme v1", kind="readme"))
+    repo.save(lr.RecordBlock(record=record, content="# readme v2\nsecond line", kind="readme"))
+    repo.save(lr.RecordBlock(record=record, content="first", kind="comment"))
+    repo.save(lr.RecordBlock(record=record, content="second", kind="comment"))
+    text = record.describe(return_str=True, include="comments")
+    assert text is not None and text.startswith(plain)
+    tail = text[len(plain) :].strip("\n").splitlines()
+    assert tail[:3] == ["Notes:", "  # readme v2", "  second line"]  # the latest readme only
+    assert [line.split(" at ")[0] for line in tail[3::2]] == ["comment by alice"] * 2
+    assert tail[4::2] == ["  first", "  second"]  # oldest first
+    assert repo.describe(record, include="comments") == text
+    with pytest.raises(InvalidArgument, match="'notes'"):
+        record.describe(return_str=True, include="notes")
+    assert "Notes:" not in repo.describe(repo.save(lr.ULabel(name="bare")), include="comments")

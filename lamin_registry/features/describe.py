@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..errors import InvalidArgument
 from .dtypes import Dtype, parse
 from .reading import read
 from .tables import HOSTS, host_tables
@@ -150,8 +151,13 @@ def _dtype_label(text: str) -> str:
     return text
 
 
-def describe(repo: Repository | None, record: Any, *, fields: bool = True) -> str:
-    """The describe tree of ``record`` (``fields=False``: header and features only)."""
+def describe(
+    repo: Repository | None, record: Any, *, fields: bool = True, include: str | None = None
+) -> str:
+    """The describe tree of ``record`` (``fields=False``: header and features only);
+    ``include="comments"`` appends its readme (``Notes:``) and comments, oldest first."""
+    if include not in (None, "comments"):
+        raise InvalidArgument(f"describe(include=...) takes None or 'comments', got {include!r}")
     header = f"{type(record).__name__}: {_title(record)}"
     features = _feature_lines(repo, record)
     sections: list[tuple[str, list[str]]] = []
@@ -170,10 +176,30 @@ def describe(repo: Repository | None, record: Any, *, fields: bool = True) -> st
         else:
             for j, line in enumerate(body):
                 lines.append(f"{branch if j == 0 else rail}{line}")
+    if include == "comments" and repo is not None:
+        lines.extend(_note_lines(repo, record))
     return "\n".join(lines)
 
 
-def describe_record(record: Any) -> str:
+def _note_lines(repo: Repository, record: Any) -> list[str]:
+    """lamindb's ``Notes:`` and ``comment by <handle> at <time>:`` sections."""
+    from .. import blocks
+    from ..models.blocks import OWNER_BLOCKS
+
+    if type(record).__name__ not in OWNER_BLOCKS:
+        return []
+    lines: list[str] = []
+    readme = blocks.notes(repo, record) if sa.inspect(record).key is not None else None
+    if readme:
+        lines += ["Notes:", *(f"  {line}" for line in readme.splitlines())]
+    for handle, at, content in blocks.comments(repo, record):
+        when = at.strftime("%Y-%m-%d %H:%M:%S") if at is not None else "?"
+        lines.append(f"comment by {handle} at {when}:")
+        lines.extend(f"  {line}" for line in content.splitlines())
+    return lines
+
+
+def describe_record(record: Any, include: str | None = None) -> str:
     """:func:`describe` through the record's repository (fields only outside a session)."""
     from .._context import current_repository
     from ..hooks import REPOSITORY_KEY
@@ -181,6 +207,4 @@ def describe_record(record: Any) -> str:
     session = sa.inspect(record).session
     repo = session.info.get(REPOSITORY_KEY) if session is not None else None
     repo = repo or current_repository()
-    if repo is None:
-        return describe(None, record, fields=True)
-    return describe(repo, record, fields=True)
+    return describe(repo, record, fields=True, include=include)

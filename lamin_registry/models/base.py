@@ -515,11 +515,12 @@ class BaseSQLRecord(DeclarativeBase):
         """``repo.set_abbr(self, value)`` on the active repository."""
         active_repository().set_abbr(self, value)
 
-    def describe(self, return_str: bool = False) -> str | None:
-        """lamindb's describe tree: general fields, then features (Record, Run, Artifact)."""
+    def describe(self, return_str: bool = False, include: str | None = None) -> str | None:
+        """lamindb's describe tree: general fields, then features (Record, Run, Artifact);
+        ``include="comments"`` appends the readme (``Notes:``) and the comments."""
         from ..features.describe import describe_record
 
-        text = describe_record(self)
+        text = describe_record(self, include=include)
         if return_str:
             return text
         print(text)
