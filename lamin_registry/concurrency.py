@@ -25,6 +25,7 @@ See ``docs/concurrency.md`` for the model. In short:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import Any
@@ -76,7 +77,10 @@ def install(engine: sa.Engine) -> None:
         event.listen(engine, "handle_error", _postgresql_conflict)
 
 
+@functools.lru_cache(maxsize=2048)
 def _kind(statement: str) -> str:
+    """read / write / neutral / begin / begin-immediate (memoized: the same SQL strings come
+    back statement after statement, and this runs twice for each)."""
     word = statement.lstrip()[:10].upper()
     if word.startswith("BEGIN"):
         return "begin-immediate" if "IMMEDIATE" in statement.upper()[:30] else "begin"

@@ -316,44 +316,38 @@ class Repository:
     def _get_by_uid(self, model: type[R], uid: str) -> R:
         if not hasattr(model, "uid"):
             raise InvalidArgument(f"{model.__name__} has no uid; get it by id or expressions")
-        hint = getattr(model, "_name_field", None) or "name"
-        not_found = DoesNotExist(
-            f"No record found with uid {uid!r}. Did you forget a keyword as in "
-            f"{model.__name__}.get({hint}={uid!r})?"
-        )
         if not is_base62(uid):
-            raise not_found
+            raise _uid_not_found(model, uid)
         full_length = getattr(model, "_uid_length", 0)
+        stem_length = getattr(model, "_uid_stem_length", None)
         if len(uid) >= full_length:
             records = self._get_prepared(model, {"uid": uid}, branches=False)
-        else:
+        elif stem_length is not None and len(uid) <= stem_length:
+            # a version family: the latest version, else the newest one
             column = sa.inspect(model).local_table.c.uid
-            visibility = self._visibility(model, branches=False)
-            prefix = self._uid_prefix(column, uid)
-            stem_length = getattr(model, "_uid_stem_length", None)
-            if stem_length is not None and len(uid) <= stem_length:
-                # a version family: the latest version, else the newest one
-                stmt = (
-                    sa.select(model)
-                    .where(prefix, *visibility)
-                    .order_by(model.is_latest.desc(), model.created_at.desc(), model.id.desc())  # type: ignore[attr-defined]
-                    .limit(1)
+            stmt = (
+                sa.select(model)
+                .where(
+                    self._uid_prefix(column, uid), *self._visibility(model, branches=False)
                 )
-                records = self._scalars(stmt)
-            else:
-                stmt = prepared.select_uid_prefix(
-                    model, self._visibility_key(model, branches=False), self.dialect
+                .order_by(model.is_latest.desc(), model.created_at.desc(), model.id.desc())  # type: ignore[attr-defined]
+                .limit(1)
+            )
+            records = self._scalars(stmt)
+        else:
+            stmt = prepared.select_uid_prefix(
+                model, self._visibility_key(model, branches=False), self.dialect
+            )
+            params = prepared.uid_prefix_pattern(uid, self.dialect)
+            found = prepared.load(self.session, stmt, params)  # None: the ORM path
+            records = self._scalars(stmt, params) if found is None else found
+            if len(records) > 1:
+                raise MultipleResultsFound(
+                    f"uid prefix {uid!r} matches several {model.__name__} records; "
+                    "pass more characters of the uid"
                 )
-                params = prepared.uid_prefix_pattern(uid, self.dialect)
-                found = prepared.load(self.session, stmt, params)  # None: the ORM path
-                records = self._scalars(stmt, params) if found is None else found
-                if len(records) > 1:
-                    raise MultipleResultsFound(
-                        f"uid prefix {uid!r} matches several {model.__name__} records; "
-                        "pass more characters of the uid"
-                    )
         if not records:
-            raise not_found
+            raise _uid_not_found(model, uid)
         return records[0]
 
     def _uid_prefix(self, column: Any, prefix: str) -> Condition:
@@ -1014,6 +1008,14 @@ def _fits_primary_key(model: type, value: int) -> bool:
             isinstance(column_type, sa.SmallInteger)
         ) else 32
     return bool(-(2 ** (bits - 1)) <= value < 2 ** (bits - 1))
+
+
+def _uid_not_found(model: type, uid: str) -> DoesNotExist:
+    hint = getattr(model, "_name_field", None) or "name"
+    return DoesNotExist(
+        f"No record found with uid {uid!r}. Did you forget a keyword as in "
+        f"{model.__name__}.get({hint}={uid!r})?"
+    )
 
 
 def _type_id(record: Any) -> Any:

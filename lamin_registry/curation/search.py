@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 
 from ..dberrors import translated
 from ..errors import InvalidArgument
+from ..query import prepared
 from ..query.limits import check_limit, clamp
 from . import search_memory, search_pg
 from ._common import (
@@ -71,6 +73,9 @@ SCAN_CHUNK = 5_000
 MEMORY_FUZZY_CUTOFF = 55.0  # rapidfuzz candidates (lenient); FUZZY_CUTOFF decides
 WORD_SEPARATORS = (" ", "-", "_", "|", "/", "(", ".", ",", ";", ":")
 _IDS: Any = sa.bindparam("lr_ids", expanding=True)  # one statement whatever the number of ids
+_JSON_IDS: Any = sa.select(
+    sa.func.json_each(sa.bindparam("lr_ids_json", type_=sa.Text)).table_valued("value").c.value
+).scalar_subquery()  # SQLite: the ids as one JSON array, the SQL string cached as a whole
 
 _FTS_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, tuple[str, ...] | None]] = (
     weakref.WeakKeyDictionary()
@@ -462,10 +467,11 @@ def search(
         return SearchResult([], [])
     ids = [item[2] for item in ranked]
     pk = primary_key(model)
-    records = {
-        sa.inspect(record).identity[0]: record
-        for record in repo._scalars(sa.select(model).where(pk.in_(_IDS)), {"lr_ids": ids})
-    }
+    params = {"lr_ids": ids}
+    loaded = prepared.load_where(repo.session, model, [pk.in_(_IDS)], [], params)
+    if loaded is None:  # the ORM path (see query/prepared.py)
+        loaded = repo._scalars(sa.select(model).where(pk.in_(_IDS)), params)
+    records = {sa.inspect(record).identity[0]: record for record in loaded}
     ordered = [records[id_] for id_ in ids if id_ in records]
     scores = [round(item[0], 1) for item in ranked if item[2] in records]
     return SearchResult(ordered, scores)
@@ -485,11 +491,18 @@ def _visible_rows(
     columns = [getattr(model, name) for name in fields]
     found: list[Sequence[Any]] = []
     chunk_size = SCAN_CHUNK if want is None else max(want, 100)
+    sqlite = repo.dialect == "sqlite"
     for start in range(0, len(ids), chunk_size):
         chunk = list(ids[start : start + chunk_size])
-        stmt = sa.select(pk, *columns).where(pk.in_(_IDS), *conditions)
-        with translated("query failed"):
-            result = repo.session.execute(stmt, {"lr_ids": chunk})
+        if sqlite:  # one JSON parameter: the SQL is the same for any number of ids
+            stmt = sa.select(pk, *columns).where(pk.in_(_JSON_IDS), *conditions)
+            params: dict[str, Any] = {"lr_ids_json": json.dumps(chunk)}
+        else:
+            stmt = sa.select(pk, *columns).where(pk.in_(_IDS), *conditions)
+            params = {"lr_ids": chunk}
+        with translated("query failed"):  # Core on the session's connection (autoflushed)
+            repo.session._autoflush()
+            result = repo.session.connection().execute(stmt, params)
         by_id = {row[0]: row for row in result}
         found.extend(by_id[id_] for id_ in chunk if id_ in by_id)
         if want is not None and len(found) >= want:
@@ -524,8 +537,13 @@ def _memory_ranked(
         return [id_ for id_ in found if id_ not in seen]
 
     fuzzy_wanted = len(needle) >= 3 and (limit is None or len(candidates) < limit)
-    fuzzy_ids = similar() if fuzzy_wanted else []  # read with the lexical rows: one statement
-    rows = _visible_rows(repo, model, fields, conditions, [*candidates, *fuzzy_ids], None)
+    if want is not None and len(candidates) > want:
+        # a large tier (a prefix most names share): its first visible rows in tier order,
+        # shortest first, are the best of it (equal length, equal score: ordered by name)
+        rows = _visible_rows(repo, model, fields, conditions, candidates, want)
+    else:
+        fuzzy_ids = similar() if fuzzy_wanted else []  # read with the lexical rows: one statement
+        rows = _visible_rows(repo, model, fields, conditions, [*candidates, *fuzzy_ids], None)
     ranked = _rank(needle, rows, fields, False)
     if not fuzzy_wanted and len(needle) >= 3 and limit is not None and len(ranked) < limit:
         # fewer visible than candidates: the fuzzy tier after all

@@ -15,12 +15,14 @@ nothing to invalidate, and a stale statement cannot be picked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.session import SessionTransactionState
 
 from ..dberrors import translated
 from .lookups import BRANCH_KEYS, Condition, _coerce, _python_kind
@@ -34,6 +36,7 @@ _MAX_STATEMENTS = 1024  # distinct (registry, fields, visibility) keys kept; the
 
 _STATEMENTS: dict[tuple[Any, ...], sa.Select[Any]] = {}
 _EXACT_FIELDS: dict[type, dict[str, tuple[sa.Column[Any], str]]] = {}
+_CONDITIONS: dict[tuple[Any, ...], tuple[Condition, ...]] = {}
 
 
 def visibility_conditions(
@@ -47,6 +50,10 @@ def visibility_conditions(
     """
     from ..access import space_condition
 
+    cache_key = (model, visibility, fixed)
+    cached = _CONDITIONS.get(cache_key)
+    if cached is not None:
+        return list(cached)
     branch_ids, space_ids = visibility
     conditions: list[Condition] = []
     if branch_ids is not None:
@@ -58,6 +65,9 @@ def visibility_conditions(
             conditions.append(column.in_(branch_ids))
     if space_ids is not None:
         conditions.append(space_condition(model, space_ids, fixed=fixed))
+    if len(_CONDITIONS) >= _MAX_STATEMENTS:
+        _CONDITIONS.clear()
+    _CONDITIONS[cache_key] = tuple(conditions)  # SQL expressions are immutable: shared
     return conditions
 
 
@@ -195,9 +205,14 @@ class _Compiled:
     defaults: dict[str, Any]
     bind: dict[str, Any]  # bind processors
     results: list[Any]  # result processor per column, or None
+    # qmark: the bound tuple with the statement's own values (visibility ids) already
+    # processed, and (position, parameter, processor) for the caller's values
+    template: list[Any]
+    fills: list[tuple[int, str, Any]]
 
 
 _LOADERS: dict[int, tuple[sa.Select[Any], _Loader | None, dict[str, _Compiled]]] = {}
+_ACTIVE = SessionTransactionState.ACTIVE
 _LAZY_OK = frozenset({"select", True, "raise", "raise_on_sql", "noload", "write_only", "dynamic"})
 
 
@@ -239,12 +254,26 @@ def _compiled(loader: _Loader, dialect: sa.Dialect) -> _Compiled:
         column.type._cached_result_processor(dialect, None)
         for column in loader.statement.selected_columns
     ]
+    defaults = dict(compiled.params)
+    bind = dict(compiled._bind_processors)
+    template: list[Any] = []
+    fills: list[tuple[int, str, Any]] = []
+    for index, name in enumerate(positional or ()):
+        processor = bind.get(name)
+        if name.startswith("lr_"):  # the caller's value (see parameter())
+            template.append(None)
+            fills.append((index, name, processor))
+        else:
+            value = defaults[name]
+            template.append(value if processor is None else processor(value))
     return _Compiled(
         sql=str(compiled),
         positional=positional,
-        defaults=dict(compiled.params),
-        bind=dict(compiled._bind_processors),
+        defaults=defaults,
+        bind=bind,
         results=results,
+        template=template,
+        fills=fills,
     )
 
 
@@ -254,15 +283,32 @@ def _fast_load_allowed(session: Session, loader: _Loader) -> bool:
     return _own_listeners_only(session)
 
 
-def _own_listeners_only(session: Session) -> bool:
-    from .. import hooks
+_OWN_LISTENERS: frozenset[Any] = frozenset()
 
-    own = {
-        hooks._refuse_unchecked_writes,
-        hooks._visible_relationships,
-        hooks._note_known_run_inputs,
-    }
+
+def _own_listeners_only(session: Session) -> bool:
+    global _OWN_LISTENERS
+    if not _OWN_LISTENERS:
+        from .. import hooks
+
+        _OWN_LISTENERS = frozenset({
+            hooks._refuse_unchecked_writes,
+            hooks._visible_relationships,
+            hooks._note_known_run_inputs,
+        })
+    own = _OWN_LISTENERS
     return all(listener in own for listener in session.dispatch.do_orm_execute)
+
+
+def _connection(session: Session) -> sa.Connection:
+    """``session.connection()``: the active transaction's connection for the session's bind
+    when it has one (a dictionary look-up), else the session's own method."""
+    transaction = session._transaction
+    if transaction is not None and transaction._state is _ACTIVE:
+        entry = transaction._connections.get(session.bind)  # type: ignore[arg-type]
+        if entry is not None:
+            return entry[0]
+    return session.connection()
 
 
 def _fetch(connection: sa.Connection, sql: str, bound: Any) -> list[Any]:
@@ -301,26 +347,34 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
     if not _fast_load_allowed(session, loader):
         return None
     session._autoflush()
-    connection = session.connection()
+    connection = _connection(session)
     dialect = connection.dialect
     compiled = entry[2].get(dialect.name)
     if compiled is None:
         compiled = entry[2][dialect.name] = _compiled(loader, dialect)
-    values = dict(compiled.defaults)
-    values.update(params)
-    for name, processor in compiled.bind.items():
-        values[name] = processor(values[name])
-    bound: Any = (
-        tuple(values[name] for name in compiled.positional)
-        if compiled.positional is not None
-        else values
-    )
+    bound: Any
+    if compiled.positional is not None and len(compiled.fills) == len(params):
+        slots = compiled.template.copy()
+        for index, name, processor in compiled.fills:
+            value = params[name]
+            slots[index] = value if processor is None else processor(value)
+        bound = tuple(slots)
+    else:
+        values = dict(compiled.defaults)
+        values.update(params)
+        for name, processor in compiled.bind.items():
+            values[name] = processor(values[name])
+        bound = (
+            tuple(values[name] for name in compiled.positional)
+            if compiled.positional is not None
+            else values
+        )
     rows = _fetch(connection, compiled.sql, bound)
     return _instances(session, loader, compiled.results, rows)
 
 
 def _instances(
-    session: Session, loader: _Loader, processors: list[Any], rows: list[Any]
+    session: Session, loader: _Loader, processors: list[Any], rows: Sequence[Any]
 ) -> list[Any] | None:
     """The objects of ``rows`` as an ORM load gives them (see above); None: ORM path."""
     mapper = loader.mapper
@@ -334,14 +388,19 @@ def _instances(
         if processor is not None
     ]
     records: list[Any] = []
+    append = records.append
+    pk_index = loader.pk_index
+    session_key = session.hash_key
+    present = identity_map._dict  # what _add_unpresent writes (one method call less a row)
+    weak_map = identity_map._wr
     for row in rows:
-        key = (identity_class, (row[loader.pk_index],), None)
-        found = identity_map.get(key)
-        if found is not None:
-            state = instance_state(found)
-            if state.expired_attributes or state.expired:
+        key = (identity_class, (row[pk_index],), None)
+        found: Any = present.get(key)
+        found_object = None if found is None else found.obj()  # None: collected meanwhile
+        if found_object is not None:
+            if found.expired_attributes or found.expired:
                 return None  # the ORM fills expired attributes from the row
-            records.append(found)
+            append(found_object)
             continue
         instance = new_instance()
         state = instance_state(instance)
@@ -353,26 +412,33 @@ def _instances(
         instance.__dict__.update(values)
         state.key = key
         state.identity_token = None
-        state.session_id = session.hash_key
-        identity_map._add_unpresent(state, key)
-        records.append(instance)
+        state.session_id = session_key
+        present[key] = state
+        state._instance_dict = weak_map
+        append(instance)
     return records
 
 
 def load_where(
-    session: Session, model: Any, conditions: list[Any], order_by: list[Any]
+    session: Session,
+    model: Any,
+    conditions: list[Any],
+    order_by: list[Any],
+    params: dict[str, Any] | None = None,
 ) -> list[Any] | None:
-    """``session.scalars(select(model).where(*conditions).order_by(*order_by)).all()`` for
-    many rows (lookup, from_values), or None when it needs the ORM path (see above)."""
+    """``session.scalars(select(model).where(*conditions).order_by(*order_by), params)
+    .all()`` for many rows (lookup, from_values, search's records), or None when it needs
+    the ORM path (see above)."""
     loader = _plan_loader(model, conditions, None)
     if loader is None or not _fast_load_allowed(session, loader):
         return None
     session._autoflush()
-    connection = session.connection()
+    connection = _connection(session)
     statement = loader.statement.order_by(*order_by)
     from ..bulk import gc_paused
 
     with gc_paused():  # thousands of new objects: no full collections walking them all
         with translated("query failed"):
-            rows = list(connection.execute(statement))  # Core applies the result processors
+            # Core applies the result processors; all() fetches in one driver call
+            rows = connection.execute(statement, params).all()
         return _instances(session, loader, [None] * len(loader.keys), rows)
