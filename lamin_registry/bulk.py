@@ -545,16 +545,21 @@ def _register_persistent(session: Session, plan: _Plan, records: list[Any]) -> N
     session_key = session.hash_key
     identity_class = plan.mapper._identity_class
     pk_key = plan.pk_key
-    states = [record._sa_instance_state for record in records]
-    for record, state in zip(records, states, strict=True):
+    remove = new_in_transaction._remove  # type: ignore[attr-defined]
+    new_data = new_in_transaction.data  # type: ignore[attr-defined]
+    ref = weakref.ref
+    for record in records:  # WeakKeyDictionary's setitem without its per-item Python call
+        state = record._sa_instance_state
         key = (identity_class, (record.__dict__[pk_key],), None)
         old = present.get(key)
         if old is not None and old is not state:  # a stale object of a deleted row
             identity_map._manage_removed_state(old)
         state.key = key
         state.session_id = session_key
-        state.committed_state.clear()
-        state.__dict__.pop("_pending_mutations", None)
+        if state.committed_state:
+            state.committed_state.clear()
+        # (no _pending_mutations to drop: only a persistent object's unloaded collections
+        # have them; reading state.__dict__ would cost 64 bytes a record)
         if state.expired_attributes:
             state.expired_attributes.difference_update(record.__dict__)
         if state.modified:
@@ -564,8 +569,4 @@ def _register_persistent(session: Session, plan: _Plan, records: list[Any]) -> N
         state._strong_obj = None
         present[key] = state
         state._instance_dict = weak_map
-    # WeakKeyDictionary.update, without its per-item Python call
-    remove = new_in_transaction._remove  # type: ignore[attr-defined]
-    new_in_transaction.data.update(  # type: ignore[attr-defined]
-        {weakref.ref(state, remove): True for state in states}
-    )
+        new_data[ref(state, remove)] = True

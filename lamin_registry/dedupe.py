@@ -50,8 +50,13 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
     assert name_field is not None
     has_type = "type_id" in sa.inspect(model).columns
     versioned = hasattr(model, "is_latest")
-    keys: list[tuple[Any, ...] | None] = []
+    # A record's key is (name, type, version); the common one -- no type passed (or no type
+    # column), no version -- is the name itself: a bulk save of 1,000,000 new names then
+    # holds no tuple a record, only references (see _compact)
+    plain_type = ANY_TYPE if has_type else None
+    keys: list[Any] = []
     append = keys.append
+    plain = True  # every key a name: no None, no tuple
     for record in records:
         state = record.__dict__
         name = state.get(name_field)
@@ -61,6 +66,7 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
             or state.get("_uid_given", False)  # a deliberate uid is never deduplicated
         ):
             append(None)
+            plain = False
             continue
         type_id = _type_id(record) if has_type else None
         if (
@@ -70,17 +76,23 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
             and state.get("type") is None
         ):
             type_id = ANY_TYPE  # lamindb: no type passed, the whole registry
-        append((name, type_id, state.get("version_tag") if versioned else None))
-    names = sorted({key[0] for key in keys if key is not None})
-    stored: dict[tuple[Any, ...], Any] = {}
+        version = state.get("version_tag") if versioned else None
+        if type_id is plain_type and version is None:
+            append(name)
+        else:
+            append((name, type_id, version))
+            plain = False
+    names = {key if isinstance(key, str) else key[0] for key in keys if key is not None}
+    stored: dict[Any, Any] = {}
     if names:  # one row per name under concurrency: lock the names, then look
         concurrency.lock_names(repo.session, sa.inspect(model).local_table.name, names)
-        stored = _stored_by_key(repo, model, name_field, names, has_type, versioned)
+        stored = _stored_by_key(repo, model, name_field, list(names), has_type, versioned)
+    distinct = plain and len(names) == len(keys)
     del names
     matches: list[Any | None] = [None] * len(records)
-    if not stored and len(keys) == len(set(keys)):  # the common bulk case: all new, distinct
+    if not stored and distinct:  # the common bulk case: all new, all different
         return matches
-    first_in_batch: dict[tuple[Any, ...], Any] = {}
+    first_in_batch: dict[Any, Any] = {}
     for index, (record, key) in enumerate(zip(records, keys, strict=True)):
         if key is None:
             continue
@@ -91,7 +103,8 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
                 first_in_batch[key] = record
         if match is not None:
             logger.info(
-                "returning %s with same %s: %r", model.__name__.lower(), name_field, key[0]
+                "returning %s with same %s: %r", model.__name__.lower(), name_field,
+                key if isinstance(key, str) else key[0],
             )
             if hasattr(record, "_on_stored_match"):  # a registry's own rule (Feature)
                 record._on_stored_match(match, repo)
@@ -108,7 +121,7 @@ def _stored_by_key(
     names: list[str],
     has_type: bool,
     versioned: bool,
-) -> dict[tuple[Any, ...], Any]:
+) -> dict[Any, Any]:
     """The first stored (lowest id) visible record for each (name, type, version) key among
     the rows named ``names``: ids and keys read set-based, objects loaded for matches only."""
     name_column = getattr(model, name_field)
@@ -121,13 +134,15 @@ def _stored_by_key(
     conditions = list(repo._visibility(model))
     if versioned:
         conditions.append(model.is_latest.is_(True))
-    first_id: dict[tuple[Any, ...], int] = {}
+    first_id: dict[Any, int] = {}
     for membership in _name_membership(repo, name_column, names):
         stmt = sa.select(*columns).where(membership, *conditions)
         row: Any
         for row in repo._execute(stmt):
             row_id, name, type_id, version = row
-            for key in ((name, type_id, version), (name, ANY_TYPE, version)):
+            plain_type = ANY_TYPE if has_type else None
+            for full in ((name, type_id, version), (name, ANY_TYPE, version)):
+                key = name if full[1] is plain_type and version is None else full
                 if key not in first_id or row_id < first_id[key]:
                     first_id[key] = row_id
     if not first_id:

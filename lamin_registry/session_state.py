@@ -66,10 +66,13 @@ def _hand_new_to_parent(nested: SessionTransaction) -> None:
     target: Any = parent._new
     remove = target._remove
     ref = weakref.ref
+    source, data = new.data, target.data
     with gc_paused():  # 100,000 new weak references: no full collections in between
-        moved = {ref(obj, remove): True for key in new.data if (obj := key()) is not None}
-        target.data.update(moved)
-    new.data.clear()
+        while source:  # one at a time: never both dictionaries in full
+            key, _ = source.popitem()
+            obj = key()
+            if obj is not None:
+                data[ref(obj, remove)] = True
 
 
 def session_dirty(transaction: SessionTransaction) -> bool:

@@ -66,6 +66,13 @@ class _InitSpec:
     # what an unknown keyword's message lists: the constructor's own parameters, as
     # lamindb's signatures (not every column and relationship the constructor accepts)
     parameters: tuple[str, ...] = ()
+    # Every plain column key, None, written first: each record's ``__dict__`` then has the
+    # same keys in the same order from the start, so CPython keeps it a compact shared-key
+    # dictionary when a save fills in ids, stamps and defaults (adding keys after
+    # construction turns it into a full dictionary: +330 bytes a record, 0.3 GB for a bulk
+    # save of 1,000,000). None reads, inserts and dedupes as an absent value does; columns
+    # where None is a value (JSON ``null``) are left out.
+    blank: dict[str, None] = field(default_factory=dict)
 
 
 _NOT_PARAMETERS = frozenset({
@@ -173,6 +180,15 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
     for klass in cls.__mro__:  # mixins add their own (features=, revises=, ...)
         allowed.update(vars(klass).get("_init_extra", ()))
     allowed.discard("uid") if cls._uid_length == 0 else None
+    plain = frozenset(
+        prop.key for prop in mapper.column_attrs
+        if len(mapper.class_manager[prop.key].dispatch.set)
+        == (prop.key in _SET_CHECKED.get(cls, ()))  # only _add_set_checks' own listener
+    )
+    blank = {
+        prop.key: None for prop in mapper.column_attrs
+        if prop.key in plain and not prop.columns[0].type.should_evaluate_none
+    }
     return _InitSpec(
         allowed=frozenset(allowed),
         aliases=dict(cls._init_aliases),
@@ -181,11 +197,8 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         checks=checks,
         relations=relations,
         parameters=_parameters(cls, mapper, dict(cls._init_aliases)),
-        plain=frozenset(
-            prop.key for prop in mapper.column_attrs
-            if len(mapper.class_manager[prop.key].dispatch.set)
-            == (prop.key in _SET_CHECKED.get(cls, ()))  # only _add_set_checks' own listener
-        ),
+        plain=plain,
+        blank=blank,
     )
 
 
@@ -351,6 +364,7 @@ class BaseSQLRecord(DeclarativeBase):
                 kwargs[target] = kwargs.pop(alias)
         self._prepare_kwargs(kwargs)
         state, plain = self.__dict__, spec.plain
+        state.update(spec.blank)
         for key, value in kwargs.items():
             check_field_value(cls, key, value)
             check_related_value(cls, key, value)
