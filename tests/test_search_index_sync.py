@@ -284,3 +284,74 @@ def test_pg_failed_copy_writes_nothing(
     assert_gin_agrees(repo, [f"copyfail {t}"])
     again = repo.save([lr.ULabel(name=f"copyfail {t} {i}") for i in range(_COPY_MIN)])
     assert found(repo, lr.ULabel, again[-1].name) == [again[-1].id]
+
+
+def test_rolled_back_bulk_save_leaves_no_terms(repo: lr.Repository) -> None:
+    """Rolled back by the caller's savepoint, after the save's own savepoint was released
+    (1,200 records: the new objects were handed to the caller's transaction)."""
+    t = tag()
+    kept = repo.save(lr.ULabel(name=f"rollidx {t} kept"))
+    savepoint = repo.session.begin_nested()
+    repo.save([lr.ULabel(name=f"rollidx {t} {i}") for i in range(1_200)])
+    savepoint.rollback()
+    assert_trigger_present(repo, lr.ULabel)
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, f"rollidx {t} 7") == []
+    assert found(repo, lr.ULabel, kept.name) == [kept.id]
+
+
+def test_bulk_save_with_stored_names_and_many_edits(repo: lr.Repository) -> None:
+    """A batch where some names are stored already (no second row, no second index entry),
+    then many existing records renamed in one save and by one set-based statement."""
+    t = tag()
+    stored = repo.save([lr.ULabel(name=f"mixidx {t} {i}") for i in range(10)])
+    batch = repo.save([lr.ULabel(name=f"mixidx {t} {i}") for i in range(_DEFER_MIN + 10)])
+    assert batch[:10] == stored
+    assert_index_exact(repo, lr.ULabel)
+    for label in batch[:_DEFER_MIN]:
+        label.name = f"{label.name} renamed"
+    repo.save(batch[:_DEFER_MIN])  # existing records: one flush, the update trigger per row
+    connection = repo.session.connection()
+    connection.execute(  # a set-based rename by raw SQL
+        sa.text(
+            "UPDATE lamindb_ulabel SET name = replace(name, 'mixidx', 'mixed') "
+            "WHERE name LIKE :pattern"
+        ),
+        {"pattern": f"mixidx {t} %"},
+    )
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, f"mixidx {t} 3") == []
+    assert found(repo, lr.ULabel, f"mixed {t} 3 renamed") == [batch[3].id]
+    last = batch[_DEFER_MIN + 9]
+    assert found(repo, lr.ULabel, f"mixed {t} {_DEFER_MIN + 9}") == [last.id]
+
+
+def test_trash_and_restore_many(repo: lr.Repository) -> None:
+    t = tag()
+    labels = repo.save([lr.ULabel(name=f"trashidx {t} {i}") for i in range(_DEFER_MIN)])
+    repo.delete(repo.filter(lr.ULabel, name__startswith=f"trashidx {t} "))
+    assert_index_exact(repo, lr.ULabel)  # trash keeps its rows, so its terms
+    assert found(repo, lr.ULabel, labels[4].name) == []  # hidden by the branch filter
+    repo.restore(repo.filter(lr.ULabel, name__startswith=f"trashidx {t} ", branch_id=-1))
+    assert_index_exact(repo, lr.ULabel)
+    assert found(repo, lr.ULabel, labels[4].name) == [labels[4].id]
+
+
+def test_search_after_writes_sees_them(repo: lr.Repository) -> None:
+    """Searches between writes (the in-process copy of the texts, SQLite, is re-read when
+    the data changed): every kind of write shows in the next search."""
+    t = tag()
+    labels = repo.save([lr.ULabel(name=f"seeidx {t} {i}") for i in range(_DEFER_MIN)])
+    for _ in range(2):  # the copy is built on the second search of unchanged data
+        assert found(repo, lr.ULabel, labels[1].name) == [labels[1].id]
+    more = repo.save([lr.ULabel(name=f"seeidx {t} more {i}") for i in range(_DEFER_MIN)])
+    assert found(repo, lr.ULabel, more[-1].name) == [more[-1].id]
+    labels[2].name = f"seeidx {t} renamed"
+    repo.save(labels[2])
+    assert found(repo, lr.ULabel, f"seeidx {t} renamed") == [labels[2].id]
+    assert found(repo, lr.ULabel, f"seeidx {t} 2") == []
+    repo.session.connection().execute(
+        sa.text("DELETE FROM lamindb_ulabel WHERE name = :name"), {"name": f"seeidx {t} 3"}
+    )
+    assert found(repo, lr.ULabel, f"seeidx {t} 3") == []
+    assert_index_exact(repo, lr.ULabel)
