@@ -384,6 +384,7 @@ def pg_part(admin_url: str, n: int, gets: int, repeat: int) -> None:
             round2_pg.copy_chunk(conn, round2_pg.raw_rows(start, min(n, start + 100_000)))
         conn.close()
         round2_pg.reads(url, n, gets, repeat)
+    round2_pg.curation(admin_url, repeat)
     ROWS.extend((f"PostgreSQL: {item[0]}", *item[1:]) for item in round2_pg.ROWS)
 
 

@@ -22,6 +22,8 @@ one, whose URL is printed, for ``--reads-only`` runs later).
   ``filter(name__startswith=...).count()`` through the library (visibility conditions
   included) vs the same ``count(*)`` without them; search, median of 100 look-alike queries
   (a third each exact names, prefixes, typos).
+* **curation**: ``lookup()`` of 10,000 records, ``validate`` of 10,000 values (as round2.py on
+  SQLite).
 
 Names (deterministic, so a chunked load needs no list of all of them): record ``i`` is
 ``label {j}``, ``sample_{j:05d}`` or two letters + digits (``AB123``), by ``i % 3``, with
@@ -297,6 +299,26 @@ def reads(url: str, n: int, gets: int, repeat: int) -> None:
     inst.close()
 
 
+def curation(admin_url: str, repeat: int) -> None:
+    """``lookup()`` of 10,000 records and ``validate`` of 10,000 values (half known), as the
+    SQLite table of round2.py measures them, on a registry of 10,000 ``label {i}``."""
+    with database(admin_url) as url:
+        inst = lr.connect(url, user="bench")
+        names = [f"label {i}" for i in range(10_000)]
+        with inst.session() as repo:
+            repo.save([lr.ULabel(name=name) for name in names])
+        values = names[::2] + [f"unknown {i}" for i in range(5_000)]
+        with inst.session() as repo:
+            lookup = best(lambda: repo.lookup(lr.ULabel), repeat)
+            validate = best(lambda: repo.validate(lr.ULabel, values, mute=True), repeat)
+        inst.close()
+        known = set(names)
+        floor = best(lambda: [value in known for value in values], repeat)
+        row("lookup() of 10,000 records", lookup, None, "", "<= 0.1 s")
+        row("validate 10,000 values (5,000 known) vs 10,000 rows", validate, floor,
+            "Python set", "<= 10 ms", unit="ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg", default=os.environ.get("LAMIN_REGISTRY_TEST_PG_URL"))
@@ -333,6 +355,7 @@ def main() -> int:
                 copy_chunk(conn, raw_rows(start, min(args.n, start + 100_000)))
             conn.close()
             reads(url, args.n, args.gets, args.repeat)
+        curation(args.pg, args.repeat)
     say(f"done {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
     say()
     say("| operation (PostgreSQL) | lamin_registry | floor | ratio | target |")
