@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import RelationshipProperty
@@ -33,11 +33,10 @@ from sqlalchemy.orm import RelationshipProperty
 from ._context import active_repository, current_repository
 from .errors import DoesNotExist, InvalidArgument
 from .models.base import BaseSQLRecord
+from .models.related import QueryReads
 from .query.query import Query
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .repository import Repository
 
 T = TypeVar("T")
@@ -439,7 +438,7 @@ def set_(repo: Repository, record: Any, key: str, objs: Iterable[Any], clear: bo
 # -- Model.objects -----------------------------------------------------------------------------
 
 
-class Objects(Generic[T]):
+class Objects(QueryReads[T]):
     """``Model.objects``: Django's manager over the active repository.
 
     As lamindb's ``Model.objects``, it is not branch-filtered: ``ULabel.objects.get(name=...)``
@@ -461,50 +460,6 @@ class Objects(Generic[T]):
         model: Any = self.model
         query: Query[T] = active_repository().filter(model, branch_id=None)
         return query
-
-    def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """``all().filter(...)``."""
-        return self.all().filter(*conditions, **expressions)
-
-    def exclude(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """``all().exclude(...)``."""
-        return self.all().exclude(*conditions, **expressions)
-
-    def order_by(self, *fields: Any) -> Query[T]:
-        """``all().order_by(...)``."""
-        return self.all().order_by(*fields)
-
-    def get(self, idlike: int | str | None = None, **expressions: Any) -> T:
-        """One record by id, uid or expressions, on any branch."""
-        return self.all().get(idlike, **expressions)
-
-    def count(self) -> int:
-        """The number of records (every branch)."""
-        return self.all().count()
-
-    def exists(self) -> bool:
-        """Whether the registry has any record (every branch)."""
-        return self.all().exists()
-
-    def first(self) -> T | None:
-        """The first record by id, or None."""
-        return self.all().first()
-
-    def last(self) -> T | None:
-        """The last record by id, or None."""
-        return self.all().last()
-
-    def values_list(self, *fields: str, flat: bool = False) -> list[Any]:
-        """Tuples of field values (``flat=True`` with one field: the values)."""
-        return self.all().values_list(*fields, flat=flat)
-
-    def to_list(self, field: str | None = None) -> list[Any]:
-        """The records, or the values of one field."""
-        return self.all().to_list(field)
-
-    def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """A DataFrame of the records (see ``Query.to_dataframe``)."""
-        return self.all().to_dataframe(*args, **kwargs)
 
     def create(self, **fields: Any) -> T:
         """``Model(**fields)`` saved; returns the stored record (an existing one of the same

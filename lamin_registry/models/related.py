@@ -25,7 +25,7 @@ The work is done by :mod:`lamin_registry.managers`, imported on first use.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.orm.collections import InstrumentedList, collection
 
@@ -38,7 +38,62 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class RelatedList(InstrumentedList[T]):
+class QueryReads(Generic[T]):
+    """The read methods of a Django manager, each ``self.all()`` followed by the Query
+    method of the same name: shared by :class:`RelatedList` (the members) and
+    ``Model.objects`` (:class:`~lamin_registry.managers.Objects`, the registry)."""
+
+    __slots__ = ()
+
+    def all(self) -> Query[T]:
+        raise NotImplementedError
+
+    def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
+        """``all().filter(...)``."""
+        return self.all().filter(*conditions, **expressions)
+
+    def exclude(self, *conditions: Any, **expressions: Any) -> Query[T]:
+        """``all().exclude(...)``."""
+        return self.all().exclude(*conditions, **expressions)
+
+    def order_by(self, *fields: Any) -> Query[T]:
+        """``all().order_by(...)``."""
+        return self.all().order_by(*fields)
+
+    def get(self, idlike: int | str | None = None, **expressions: Any) -> T:
+        """One record of ``all()`` by id, uid or expressions (``DoesNotExist`` if none)."""
+        return self.all().get(idlike, **expressions)
+
+    def count(self) -> int:
+        """The number of records of ``all()`` (one ``COUNT``)."""
+        return self.all().count()
+
+    def exists(self) -> bool:
+        """Whether ``all()`` has at least one record."""
+        return self.all().exists()
+
+    def first(self) -> T | None:
+        """The first record by id, or None."""
+        return self.all().first()
+
+    def last(self) -> T | None:
+        """The last record by id, or None."""
+        return self.all().last()
+
+    def to_list(self, field: str | None = None) -> list[Any]:
+        """The records, or the values of one field."""
+        return self.all().to_list(field)
+
+    def values_list(self, *fields: str, flat: bool = False) -> list[Any]:
+        """Tuples of field values (``flat=True``: the values)."""
+        return self.all().values_list(*fields, flat=flat)
+
+    def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """A DataFrame of the records (see ``Query.to_dataframe``)."""
+        return self.all().to_dataframe(*args, **kwargs)
+
+
+class RelatedList(InstrumentedList[T], QueryReads[T]):
     """A to-many relationship: a list, plus Django's related-manager methods."""
 
     # -- SQLAlchemy's remover: the list's own, whatever ``remove`` means here ----------------
@@ -135,52 +190,12 @@ class RelatedList(InstrumentedList[T]):
         query: Query[T] = repository_for(host, key, "query", write=False).related(host, key)
         return query
 
-    def filter(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """``all().filter(...)``."""
-        return self.all().filter(*conditions, **expressions)
-
-    def exclude(self, *conditions: Any, **expressions: Any) -> Query[T]:
-        """``all().exclude(...)``."""
-        return self.all().exclude(*conditions, **expressions)
-
-    def order_by(self, *fields: Any) -> Query[T]:
-        """``all().order_by(...)``."""
-        return self.all().order_by(*fields)
-
-    def get(self, idlike: int | str | None = None, **expressions: Any) -> T:
-        """One member by id, uid or expressions (``DoesNotExist`` if it is not a member)."""
-        return self.all().get(idlike, **expressions)
-
     def count(self, *value: Any) -> int:
         """``count()``: the number of members in the database (one ``COUNT``);
         ``count(x)``: how often ``x`` is in this list (``list.count``)."""
         if value:
             return list.count(self, *value)
         return self.all().count()
-
-    def exists(self) -> bool:
-        """Whether there is at least one (visible) member in the database."""
-        return self.all().exists()
-
-    def first(self) -> T | None:
-        """The first member by id, or None."""
-        return self.all().first()
-
-    def last(self) -> T | None:
-        """The last member by id, or None."""
-        return self.all().last()
-
-    def to_list(self, field: str | None = None) -> list[Any]:
-        """The members (from the database), or the values of one field."""
-        return self.all().to_list(field)
-
-    def values_list(self, *fields: str, flat: bool = False) -> list[Any]:
-        """Tuples of field values of the members (``flat=True``: the values)."""
-        return self.all().values_list(*fields, flat=flat)
-
-    def to_dataframe(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """A DataFrame of the members (see ``Query.to_dataframe``)."""
-        return self.all().to_dataframe(*args, **kwargs)
 
 
 def use_related_lists(mapper: Any, cls: type) -> None:
