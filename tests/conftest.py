@@ -104,14 +104,18 @@ def repo(instance: lr.Instance) -> Iterator[lr.Repository]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres_only`` run with the PostgreSQL backend only: their SQLite
-    instances are deselected (not skipped), so a skip in the report always means something."""
+    """Tests marked ``postgres_only`` (``sqlite_only``) run with that backend only: their
+    other instances are deselected (not skipped), so a skip in the report always means
+    something."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
-        (dropped if sqlite and item.get_closest_marker("postgres_only") else kept).append(item)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        wrong = (backend == "sqlite" and item.get_closest_marker("postgres_only")) or (
+            backend == "postgresql" and item.get_closest_marker("sqlite_only")
+        )
+        (dropped if wrong else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -128,11 +128,10 @@ def test_nested_sessions_in_one_thread(fresh_url: str) -> None:
     inst.close()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_inner_writer_behind_outer_writer_times_out(backend: str, fresh_url: str) -> None:
     """SQLite has one writer at a time: an inner session cannot write while the outer one
     holds the write lock; it says so (DatabaseLocked) after the busy timeout."""
-    if backend != "sqlite":
-        pytest.skip("SQLite's single writer")
     inst = lr.connect(fresh_url, user="alice", busy_timeout=0.3)
     with inst.session() as outer:
         outer.save(lr.ULabel(name="outer"))
@@ -141,14 +140,13 @@ def test_sqlite_inner_writer_behind_outer_writer_times_out(backend: str, fresh_u
     inst.close()
 
 
+@pytest.mark.sqlite_only
 def test_read_then_write_is_safe_and_conflicts_are_concurrent_write(
     backend: str, fresh_url: str
 ) -> None:
     """SQLite: an edit flushed at commit after another session committed since this one first
     read takes the write lock first (no error); only inside a savepoint the caller opened,
     where that is impossible, does the stale snapshot raise ConcurrentWrite (retryable)."""
-    if backend != "sqlite":
-        pytest.skip("SQLite snapshots")
     inst = lr.connect(fresh_url, user="alice")
     with inst.session() as repo:
         repo.save(lr.ULabel(name="a"))
@@ -224,23 +222,25 @@ def _write(inst: lr.Instance) -> None:
 
 @pytest.fixture
 def sqlite_url(backend: str, fresh_url: str) -> str:
-    if backend != "sqlite":
-        pytest.skip("SQLite locking")
+    assert backend == "sqlite", "tests using sqlite_url carry the sqlite_only marker"
     lr.connect(fresh_url, user="alice").close()
     return fresh_url
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_read_never_waits_for_a_writer(sqlite_url: str) -> None:
     _read(lr.connect(sqlite_url, user="alice"))  # warm: imports, first query plans
     took = _beside_held_session(sqlite_url, True, _read, repeat=3)
     assert took <= 0.05, f"a read session took {took * 1000:.0f} ms beside a writer"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_writer_does_not_wait_for_a_reader(sqlite_url: str) -> None:
     took = _beside_held_session(sqlite_url, False, _write)
     assert took < 0.5, f"a write session took {took * 1000:.0f} ms beside a reader"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_writer_waits_for_a_writer(sqlite_url: str) -> None:
     inst = lr.connect(sqlite_url, user="alice")
     start, held, out = CTX.Event(), CTX.Event(), CTX.Queue()
@@ -263,13 +263,12 @@ def test_sqlite_writer_waits_for_a_writer(sqlite_url: str) -> None:
 # -- PostgreSQL: bounded waits and deadlocks as library errors ----------------------------------
 
 
+@pytest.mark.postgres_only
 def test_postgresql_same_name_in_nested_sessions_is_bounded(
     backend: str, fresh_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An inner session saving a name the outer (uncommitted) one saved waits for the name
     lock at most NAME_LOCK_TIMEOUT, then raises DatabaseLocked; the outer session commits."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL name locks (SQLite: test_sqlite_inner_writer_...)")
     from lamin_registry import concurrency
 
     monkeypatch.setattr(concurrency, "NAME_LOCK_TIMEOUT", 0.3)
@@ -286,11 +285,10 @@ def test_postgresql_same_name_in_nested_sessions_is_bounded(
     inst.close()
 
 
+@pytest.mark.postgres_only
 def test_postgresql_deadlock_is_concurrent_write(backend: str, fresh_url: str) -> None:
     """Two sessions saving two names in opposite orders, one name per save: PostgreSQL breaks
     the deadlock and the loser gets ConcurrentWrite (retryable); the winner commits."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL deadlock detection")
     import threading
 
     inst = lr.connect(fresh_url, user="alice")
@@ -323,11 +321,10 @@ def test_postgresql_deadlock_is_concurrent_write(backend: str, fresh_url: str) -
     inst.close()
 
 
+@pytest.mark.postgres_only
 def test_postgresql_different_names_do_not_wait(backend: str, fresh_url: str) -> None:
     """Name locks serialise only the same name: while a session holds "a" (uncommitted),
     another saves "b" (and a new user registers) without waiting."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL name locks (SQLite has one writer)")
     inst = lr.connect(fresh_url, user="alice")
     with inst.session() as outer:
         outer.save([lr.ULabel(name="a"), lr.Feature(name="a", dtype="str")])

@@ -81,4 +81,5 @@ def test_an_unknown_name_is_an_attribute_error(name: str) -> None:
 def test_the_lazy_table_covers_the_public_names() -> None:
     """``__all__`` and the lazy table name the same things; the registries are the models'."""
     assert set(lr.__all__) == {"errors", *lr._LAZY}
-    assert set(lr._MODELS) == set(lr.models.__all__) - {"SpaceAccess"}  # a link, not public
+    # the registries and the block registries (lamindb-features.md §8) are the models' names
+    assert {*lr._MODELS, *lr._BLOCKS} == set(lr.models.__all__) - {"SpaceAccess"}  # a link

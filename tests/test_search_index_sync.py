@@ -187,11 +187,6 @@ def test_bulk_save_in_chunks(repo: lr.Repository, monkeypatch: pytest.MonkeyPatc
 # -- PostgreSQL: rows inserted by COPY (bulk_copy), the GIN index against a scan ---------------
 
 
-def pg_only(repo: lr.Repository) -> None:
-    if repo.dialect != "postgresql":
-        pytest.skip("the COPY path and GIN trigram indexes are PostgreSQL's")
-
-
 def planner(repo: lr.Repository, **settings: str) -> None:
     for name, value in settings.items():
         repo.session.execute(
@@ -240,12 +235,12 @@ def copies(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int]]:
     return seen
 
 
+@pytest.mark.postgres_only  # the COPY path and GIN trigram indexes
 def test_pg_copy_bulk_save_is_in_the_trigram_index(
     repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lamin_registry.bulk import _COPY_MIN
 
-    pg_only(repo)
     seen = copies(monkeypatch)
     t = tag()
     count = 3 * _COPY_MIN + 7
@@ -265,12 +260,12 @@ def test_pg_copy_bulk_save_is_in_the_trigram_index(
     assert later.id > max(stored)
 
 
+@pytest.mark.postgres_only  # the COPY path and GIN trigram indexes
 def test_pg_failed_copy_writes_nothing(
     repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lamin_registry.bulk import _COPY_MIN
 
-    pg_only(repo)
     seen = copies(monkeypatch)
     t = tag()
     first = repo.save(lr.ULabel(name=f"copyfail {t} taken"))

@@ -17,7 +17,10 @@ import pytest
 import lamin_registry as lr
 from lamin_registry.curation import search_pg
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.postgres_only,  # pg_trgm statements (the trigram test takes no backend)
+]
 
 
 def lookalikes(count: int) -> list[str]:
@@ -36,8 +39,6 @@ def lookalikes(count: int) -> list[str]:
 
 @pytest.fixture
 def labels(repo: lr.Repository) -> list[lr.ULabel]:
-    if repo.dialect != "postgresql":
-        pytest.skip("pg_trgm statements")
     return repo.save([lr.ULabel(name=name) for name in lookalikes(600)])
 
 
