@@ -7,8 +7,9 @@ Adoption adds only what lamin_registry needs and lamindb ignores:
 * the tables lamindb does not have (``lamindb_team``, ``lamindb_teamuser``,
   ``lamindb_spaceaccess``), created as migration ``0002_access`` creates them;
 * the search indexes of ``0003_search_indexes`` (PostgreSQL: ``pg_trgm`` GIN indexes;
-  SQLite: FTS5 tables kept in sync by triggers), and the models' plain query indexes that
-  lamindb lacks (``(space_id, branch_id)`` of ``0005``, ...).
+  SQLite: FTS5 tables kept in sync by triggers), the models' plain query indexes that
+  lamindb lacks (``(space_id, branch_id)`` of ``0005``, ...) and the index on the numbers of
+  Record feature values (``0008``, :mod:`lamin_registry.models.value_index`).
 
 It never alters, renames or drops a lamindb table, column, constraint or row, seeds no row
 lamindb does not know, and switches on no row-level security (``enable_rls`` is the explicit
@@ -147,7 +148,33 @@ def plan(connection: sa.Connection) -> list[str]:
     for index in missing_plain_indexes(connection):
         columns = ", ".join(column.name for column in index.columns)
         steps.append(f"create index {index.name} on {index.table.name}({columns})")  # type: ignore[union-attr]
+    if _lacks_number_index(connection):
+        from .models.value_index import NUMBER_INDEX_NAME
+
+        steps.append(
+            f"create index {NUMBER_INDEX_NAME} on lamindb_recordjson(feature_id, "
+            "the number in value, record_id)"
+        )
     return steps
+
+
+def _lacks_number_index(connection: sa.Connection) -> bool:
+    from .models.value_index import NUMBER_INDEX_NAME
+
+    inspector = sa.inspect(connection)
+    if not inspector.has_table("lamindb_recordjson"):
+        return False
+    with warnings.catch_warnings():  # SQLite: "expression-based index" not reflected, named
+        warnings.simplefilter("ignore")
+        names = {index["name"] for index in inspector.get_indexes("lamindb_recordjson")}
+    if connection.dialect.name == "sqlite":
+        names |= set(
+            connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'lamindb_recordjson'"
+            ).scalars()
+        )
+    return NUMBER_INDEX_NAME not in names
 
 
 @_quiet
@@ -216,6 +243,10 @@ def apply(connection: sa.Connection) -> None:
         _run_revision(connection, search)
     for index in missing_plain_indexes(connection):
         index.create(connection)
+    if _lacks_number_index(connection):
+        from .models.value_index import NUMBER_INDEX
+
+        NUMBER_INDEX.create(connection)
     context = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
     if not context.get_current_heads():
         context.stamp(migrate._script(), migrate.HEAD)

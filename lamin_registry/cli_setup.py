@@ -35,6 +35,7 @@ NO_DATA_LOSS = {
     "0003_search_indexes": "search indexes only (rebuilt from the records on upgrade)",
     "0004_rls": "row-level security policies only (PostgreSQL)",
     "0005_visibility_indexes": "indexes only",
+    "0008_feature_value_indexes": "an index only",
 }
 CONFIRM_FLAG = "--yes-drop-data"
 

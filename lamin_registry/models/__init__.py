@@ -2,6 +2,7 @@
 
 from . import links as links
 from . import search_index as search_index
+from . import value_index as value_index
 from . import visibility_index as visibility_index
 from .artifacts import Artifact, Collection
 from .base import BaseSQLRecord, SQLRecord, metadata

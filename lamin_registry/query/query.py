@@ -124,6 +124,8 @@ def _build(
         items.append((key, value))
     resolved_items = resolve_all(model, items, dialect, features)
     built.conditions.extend(resolved_items)
+    if features is not None:
+        built.conditions = features.combine(built.conditions)
     built.fragile |= any(_uses_regex(condition) for condition in resolved_items)
     return built
 
