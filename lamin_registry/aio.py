@@ -50,6 +50,7 @@ from .instance import (
     DEFAULT_URL,
     URL_ENV,
     USER_ENV,
+    configure_postgresql_engine,
     configure_sqlite_engine,
     logger,
     prepare,
@@ -160,6 +161,8 @@ def create_engine_async(url: str | sa.URL, **kwargs: Any) -> AsyncEngine:
         ) from None
     if engine.dialect.name == "sqlite":
         configure_sqlite_engine(engine.sync_engine)
+    else:
+        configure_postgresql_engine(engine.sync_engine)
     return engine
 
 
@@ -357,6 +360,8 @@ async def _open_read_instance(url: str, user: str) -> AsyncReadOnlyInstance:
         raise InvalidArgument(f"Cannot use database URL {shown!r}: {error}") from None
     if engine.dialect.name == "sqlite":
         configure_sqlite_reader(engine.sync_engine)
+    else:
+        configure_postgresql_engine(engine.sync_engine)
     try:
         async with engine.connect() as connection:
             current = await connection.run_sync(migrations.stored_revision)

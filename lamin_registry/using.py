@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from . import config
 from .errors import InvalidArgument, LaminRegistryError, NoWriteAccess, SchemaOutOfDate
-from .instance import Instance, configure_sqlite_engine
+from .instance import Instance, configure_postgresql_engine, configure_sqlite_engine
 from .models.base import BaseSQLRecord
 from .models.core import User
 from .repository import READ_FROM_MARK, Repository
@@ -119,6 +119,8 @@ def create_read_engine(url: str | sa.URL, **kwargs: Any) -> sa.Engine:
         raise InvalidArgument(f"Cannot use database URL {shown!r}: {error}") from None
     if engine.dialect.name == "sqlite":
         configure_sqlite_reader(engine)
+    else:
+        configure_postgresql_engine(engine)
     return engine
 
 
