@@ -40,7 +40,7 @@ import string
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,14 +53,13 @@ sys.path.insert(0, str(ROOT))
 import lamin_registry as lr  # noqa: E402
 from lamin_registry.uids import base62  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from round2 import best, say, typo  # noqa: E402  (the SQLite bench's helpers)
+
 ROWS: list[tuple[str, str, str, str, str]] = []
 COLUMNS = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, created_at, "
            "created_by_id, updated_at")
 LETTERS = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def row(name: str, library: float, floor: float | None, floor_name: str, target: str = "",
@@ -74,15 +73,6 @@ def row(name: str, library: float, floor: float | None, floor_name: str, target:
     say(f"{name:<58} {fmt(library):>12}  {floor_text:<44} {ratio:>7}  {target}")
 
 
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def name_of(i: int) -> str:
     j, kind = divmod(i, 3)
     if kind == 0:
@@ -90,13 +80,6 @@ def name_of(i: int) -> str:
     if kind == 1:
         return f"sample_{j:05d}"
     return f"{LETTERS[j % 676]}{j // 676 + 1}"
-
-
-def typo(text: str, rng: random.Random) -> str:
-    i = rng.randrange(1, len(text) - 1)
-    if rng.random() < 0.5:  # transposition
-        return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
-    return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
 
 
 def queries_for(n: int, count: int = 100) -> list[str]:
