@@ -139,7 +139,10 @@ def configure_sqlite_engine(
 
 
 def configure_postgresql_engine(engine: sa.Engine) -> None:
-    """Send statements unprepared (psycopg ``prepare_threshold = None``), as Django does.
+    """Send statements unprepared (psycopg ``prepare_threshold = None``).
+
+    Django's psycopg 3 backend (lamindb's) binds parameters client-side by default and so never
+    prepares either.
 
     psycopg prepares a statement on the server from its fifth execution on, and after five
     more PostgreSQL may switch to a *generic* plan, made without the parameter values. For a
@@ -147,9 +150,10 @@ def configure_postgresql_engine(engine: sa.Engine) -> None:
     the same statement, and the generic plan picked for one serves the other. Measured: the
     count + first page of a 1% feature filter went from 35 ms to 470 ms at the eleventh
     repetition (bench/features.py). An unprepared statement is planned for its values every
-    time. (``plan_cache_mode = force_custom_plan`` would do that too, but it also re-plans
-    inside PostgreSQL's own functions and made annotating 20,000 records 4x slower.) psycopg2
-    never prepares; asyncpg prepares every statement and is left as it is.
+    time. (``plan_cache_mode = force_custom_plan`` would do that too, but it applies to every
+    statement of the session, those inside functions and triggers included, and made
+    annotating 20,000 records 4x slower.) psycopg2 never prepares; asyncpg prepares every
+    statement and is left as it is.
     """
 
     @event.listens_for(engine, "connect")
