@@ -179,12 +179,7 @@ def _insert_cross(
     if not ids or not rows:
         return
     hosts = _hosts_table(repo, ids)
-    items, values = _rows_table(repo, rows, kinds)
-    values = [
-        sa.cast(value, table.c[name].type) if kind == "json" and repo.dialect == "postgresql"
-        else value
-        for value, name, kind in zip(values, columns, kinds, strict=True)
-    ]
+    items, values = _typed_rows(repo, table, columns, rows, kinds)
     stamps = _stamps(repo, table)
     selected = [hosts.c.value, *values, *(sa.literal(v) for v in stamps.values())]
     stmt = sa.select(*selected).select_from(hosts.join(items, sa.true()))
@@ -370,6 +365,23 @@ def _merge_inline_lists(
     return [item for item in planned if item not in items]
 
 
+
+def _typed_rows(
+    repo: Repository,
+    table: Any,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    kinds: Sequence[str],
+) -> tuple[Any, list[Any]]:
+    """:func:`_rows_table`, its JSON columns cast to ``table``'s types on PostgreSQL."""
+    items, values = _rows_table(repo, rows, kinds)
+    if repo.dialect == "postgresql":
+        values = [
+            sa.cast(value, table.c[name].type) if kind == "json" else value
+            for value, name, kind in zip(values, columns, kinds, strict=True)
+        ]
+    return items, values
+
 def _insert_rows(
     repo: Repository,
     table: Any,
@@ -380,12 +392,7 @@ def _insert_rows(
     """``INSERT INTO table (*columns) SELECT`` from ``rows`` bound as one parameter."""
     if not rows:
         return
-    items, values = _rows_table(repo, rows, kinds)
-    values = [
-        sa.cast(value, table.c[name].type) if kind == "json" and repo.dialect == "postgresql"
-        else value
-        for value, name, kind in zip(values, columns, kinds, strict=True)
-    ]
+    items, values = _typed_rows(repo, table, columns, rows, kinds)
     stamps = _stamps(repo, table)
     stmt = sa.select(*values, *(sa.literal(v) for v in stamps.values())).select_from(items)
     _run(repo, sa.insert(table).from_select([*columns, *stamps], stmt))
