@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .errors import NoWriteAccess
-from .models.base import SQLRecord, metadata
+from .models.base import HasBranch, SQLRecord, metadata
 from .models.core import Space, SpaceAccess, User
 
 READ, WRITE, ADMIN = 1, 2, 3
@@ -106,7 +106,7 @@ def load_permissions(session: Session, user_id: int) -> Permissions:
 def has_branches(model: type) -> bool:
     """Whether ``model``'s rows live on branches (``branch_id``): every SQLRecord, and the
     blocks attached to a record (``models/blocks.py``), whose ``branch_id`` merge moves."""
-    return issubclass(model, SQLRecord) or bool(getattr(model, "_on_branch", False))
+    return issubclass(model, HasBranch)
 
 
 def has_spaces(model: type) -> bool:

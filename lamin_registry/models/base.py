@@ -630,7 +630,55 @@ def _space_backref(cls: Any) -> str:
     return name
 
 
-class SQLRecord(BaseSQLRecord):
+class HasBranch:
+    """``branch_id`` and ``created_on_id`` with their relationships (lamindb's ``HasBranch``).
+
+    Every registry (:class:`SQLRecord`) has them, and so do the blocks attached to a record
+    (``RecordBlock``, ...), which have no space (``access.has_branches``).
+    """
+
+    branch_id: Mapped[int] = mapped_column(
+        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
+    )
+    created_on_id: Mapped[int] = mapped_column(
+        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
+    )
+
+    @declared_attr
+    def branch(cls) -> Mapped[Branch]:
+        model: Any = cls
+        return relationship("Branch", foreign_keys=lambda: [model.branch_id])
+
+    @declared_attr
+    def created_on(cls) -> Mapped[Branch]:
+        """The branch the record was created on (never changes, not even on merge)."""
+        model: Any = cls
+        return relationship("Branch", foreign_keys=lambda: [model.created_on_id], viewonly=True)
+
+
+class _SpaceLockAux:
+    """``space_id``, ``is_locked`` and ``_aux`` of every registry; a mixin after
+    :class:`HasBranch` so that tables keep lamindb's column order (``branch_id``,
+    ``created_on_id``, ``space_id``, ``is_locked``, ``_aux``)."""
+
+    space_id: Mapped[int] = mapped_column(
+        sa.SmallInteger, fk("lamindb_space.id"), index=True, default=1, server_default=sa.text("1")
+    )
+    is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    _aux: Mapped[dict[str, Any] | None] = mapped_column("_aux", JSONType, default=None)
+
+    @declared_attr
+    def space(cls) -> Mapped[Space]:
+        # passive_deletes="all": deleting a Space never loads every registry's collection
+        # (a user-defined registry's table may not exist in this database); the repository
+        # refuses the delete first if any row still refers to the space (RESTRICT).
+        return relationship(
+            "Space",
+            backref=orm_backref(_space_backref(cls), lazy="select", passive_deletes="all"),
+        )
+
+
+class SQLRecord(HasBranch, _SpaceLockAux, BaseSQLRecord):
     """A registry with branches, spaces, a lock flag and an aux JSON column.
 
     Subclass it for your own registries::
@@ -647,39 +695,6 @@ class SQLRecord(BaseSQLRecord):
     _dedupe_on_save: ClassVar[bool] = True
     _init_extra: ClassVar[frozenset[str]] = frozenset({"aux"})
     _space_backref: ClassVar[str | None] = None  # Space's reverse collection; <model>_set
-
-    branch_id: Mapped[int] = mapped_column(
-        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
-    )
-    created_on_id: Mapped[int] = mapped_column(
-        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
-    )
-    space_id: Mapped[int] = mapped_column(
-        sa.SmallInteger, fk("lamindb_space.id"), index=True, default=1, server_default=sa.text("1")
-    )
-    is_locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    _aux: Mapped[dict[str, Any] | None] = mapped_column("_aux", JSONType, default=None)
-
-    @declared_attr
-    def branch(cls) -> Mapped[Branch]:
-        model: Any = cls
-        return relationship("Branch", foreign_keys=lambda: [model.branch_id])
-
-    @declared_attr
-    def created_on(cls) -> Mapped[Branch]:
-        """The branch the record was created on (never changes, not even on merge)."""
-        model: Any = cls
-        return relationship("Branch", foreign_keys=lambda: [model.created_on_id], viewonly=True)
-
-    @declared_attr
-    def space(cls) -> Mapped[Space]:
-        # passive_deletes="all": deleting a Space never loads every registry's collection
-        # (a user-defined registry's table may not exist in this database); the repository
-        # refuses the delete first if any row still refers to the space (RESTRICT).
-        return relationship(
-            "Space",
-            backref=orm_backref(_space_backref(cls), lazy="select", passive_deletes="all"),
-        )
 
     @property
     def aux(self) -> dict[str, Any] | None:

@@ -30,13 +30,13 @@ from sqlalchemy.orm import backref as orm_backref
 
 from ..errors import InvalidArgument
 from ..uids import base62
-from .base import BaseSQLRecord, SQLRecord
+from .base import BaseSQLRecord, HasBranch, SQLRecord
 from .links import tracked_link
 from .mixins import IsVersioned
 from .types import BigIntPK, JSONType, UTCDateTime, fk, utcnow
 
 if TYPE_CHECKING:
-    from .core import Branch, User
+    from .core import User
 
 BLOCK_KINDS = ("readme", "comment")
 REGISTRY_IDS = tuple(
@@ -175,28 +175,10 @@ class Block(_BlockColumns, SQLRecord):
         super().__init__(**kwargs)
 
 
-class _OnBranch:
-    """``branch_id`` and ``created_on_id`` of an attached block (lamindb's ``HasBranch``)."""
+class _OnBranch(HasBranch):
+    """An attached block: on a branch (lamindb's ``HasBranch``), carried by a merge."""
 
-    _on_branch: ClassVar[bool] = True
     _carried_by_merge: ClassVar[bool] = True  # branches.merge moves them
-
-    branch_id: Mapped[int] = mapped_column(
-        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
-    )
-    created_on_id: Mapped[int] = mapped_column(
-        fk("lamindb_branch.id"), index=True, default=1, server_default=sa.text("1")
-    )
-
-    @declared_attr
-    def branch(cls) -> Mapped[Branch]:
-        model: Any = cls
-        return relationship("Branch", foreign_keys=lambda: [model.branch_id])
-
-    @declared_attr
-    def created_on(cls) -> Mapped[Branch]:
-        model: Any = cls
-        return relationship("Branch", foreign_keys=lambda: [model.created_on_id], viewonly=True)
 
 
 class AttachedBlock(_BlockColumns, BaseSQLRecord):
