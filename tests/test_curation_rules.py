@@ -292,7 +292,7 @@ def test_statements_do_not_grow_with_the_values(
         count_statements(repo, "lamindb_feature", partial(method, lr.Feature, values, mute=True))
         for values in (small, large)
     ]
-    assert counts[0] == counts[1]
+    assert counts[1] <= counts[0]  # fewer when the first call built the copy of validate
     # from_values: exact, casing, synonyms, the mapped names; validate: exact, no more
     assert counts[1] <= {"from_values": 4, "validate": 1}.get(operation, 3)
 

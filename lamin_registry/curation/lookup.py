@@ -5,7 +5,10 @@ from __future__ import annotations
 import keyword
 import logging
 import re
-from operator import itemgetter
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -51,6 +54,11 @@ def lookup(
     Rows: the query's, or the visible ones (hidden branches never), by id. Keys that several
     rows share keep the first/last row (``keep``) with a warning, or a list (``keep=False``).
     ``return_field`` stores that column instead of the record.
+
+    The records are always read afresh (the prepared loader, one statement); what the
+    result looks like for the field's values -- keys, collisions, the ``Lookup`` type -- is
+    kept from the previous call while the registry's values, in id order, are the same
+    (:func:`_layout`: a list comparison, exact whatever happened in the database).
     """
     if keep not in ("first", "last") and keep is not False:
         raise InvalidArgument(f"keep must be 'first', 'last' or False, got {keep!r}")
@@ -59,40 +67,95 @@ def lookup(
         return_field = resolve_field(model, return_field, purpose="return_field")
     pk = primary_key(model)
     conditions = row_conditions(repo, model, query)
-    records = prepared.load_where(repo.session, model, conditions, [pk])
-    if records is None:
-        records = repo._scalars(sa.select(model).where(*conditions).order_by(pk))
+    with gc_paused():  # thousands of new objects: no collections walking the live ones
+        records = prepared.load_where(repo.session, model, conditions, [pk])
+        if records is None:
+            records = repo._scalars(sa.select(model).where(*conditions).order_by(pk))
+        values = list(map(attrgetter(column), records))
+        layout = _layout(model, column, keep, values)
+        for key, count in layout.repeated:
+            log(False, logging.WARNING,
+                "%d records found for %r. Returning based on keep=%r.", count, key, keep)
+        items = list(map(attrgetter(return_field), records)) if return_field else records
+        mapping = dict(zip(layout.values, _pick(items, layout.value_slots), strict=True))
 
-    by_key: dict[str, list[Any]] = {}
-    by_value: dict[str, list[Any]] = {}
-    for record in records:
-        value = getattr(record, column)
+        def as_dict() -> dict[str, Any]:
+            return dict(mapping)
+
+        return layout.type([*_pick(items, layout.slots), as_dict])
+
+
+@dataclass(slots=True, frozen=True)
+class _Layout:
+    """What a lookup's result looks like for one sequence of field values: the ``Lookup``
+    type and, per attribute and per distinct value, the record numbers it holds (an int, or
+    a tuple for ``keep=False``). Records themselves are always read afresh."""
+
+    field_values: list[Any]
+    type: type
+    slots: list[int | tuple[int, ...]]
+    values: list[str]
+    value_slots: list[int | tuple[int, ...]]
+    repeated: list[tuple[str, int]]  # keys several records share, for the warning
+
+
+_LAYOUTS: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
+_LAYOUTS_KEPT = 8
+_LAYOUTS_LOCK = threading.Lock()
+
+
+def _layout(model: type, column: str, keep: str | bool, field_values: list[Any]) -> _Layout:
+    """The layout of ``field_values`` (in record order), reused while the registry's values
+    stay the same (a list comparison: exact whatever changed in the database)."""
+    name = (model, column, keep)
+    found = _LAYOUTS.get(name)
+    if found is not None and found.field_values == field_values:
+        return found
+    by_key: dict[str, list[int]] = {}
+    by_value: dict[str, list[int]] = {}
+    for number, value in enumerate(field_values):
         if not isinstance(value, str) or not value:
             continue
-        item = getattr(record, return_field) if return_field else record
-        by_key.setdefault(to_key(value), []).append(item)
-        by_value.setdefault(value, []).append(item)
-
-    attributes: dict[str, Any] = {}
-    for key, items in by_key.items():
-        if len(items) == 1:
-            attributes[key] = items[0]
+        by_key.setdefault(to_key(value), []).append(number)
+        by_value.setdefault(value, []).append(number)
+    repeated: list[tuple[str, int]] = []
+    slots: dict[str, int | tuple[int, ...]] = {}
+    for key, numbers in by_key.items():
+        if len(numbers) == 1:
+            slots[key] = numbers[0]
         elif keep is False:
-            attributes[key] = items
+            slots[key] = tuple(numbers)
         else:
-            log(False, logging.WARNING, "%d records found for %r. Returning based on keep=%r.",
-                len(items), key, keep)
-            attributes[key] = items[0] if keep == "first" else items[-1]
-    if "dict" in attributes:  # the value "dict" must not hide the method
-        attributes["dict_"] = attributes.pop("dict")
-    mapping = {value: items[0] if len(items) == 1 else items for value, items in by_value.items()}
+            repeated.append((key, len(numbers)))
+            slots[key] = numbers[0] if keep == "first" else numbers[-1]
+    if "dict" in slots:  # the value "dict" must not hide the method
+        slots["dict_"] = slots.pop("dict")
+    layout = _Layout(
+        field_values=field_values,
+        type=_lookup_type([*slots, "dict"]),
+        slots=list(slots.values()),
+        values=list(by_value),
+        value_slots=[numbers[0] if len(numbers) == 1 else tuple(numbers)
+                     for numbers in by_value.values()],
+        repeated=repeated,
+    )
+    with _LAYOUTS_LOCK:
+        _LAYOUTS.pop(name, None)
+        _LAYOUTS[name] = layout
+        while len(_LAYOUTS) > _LAYOUTS_KEPT:
+            _LAYOUTS.popitem(last=False)
+    return layout
 
-    def as_dict() -> dict[str, Any]:
-        return dict(mapping)
 
-    values: list[Any] = [*attributes.values(), as_dict]
-    with gc_paused():
-        return _lookup_type([*attributes, "dict"])(values)
+def _pick(items: list[Any], slots: list[int | tuple[int, ...]]) -> list[Any]:
+    """Per slot, the item (an int) or the list of items (a tuple of ints)."""
+    try:
+        return [items[slot] for slot in slots]  # type: ignore[index]
+    except TypeError:  # tuples among the slots: repeated values
+        return [
+            items[slot] if isinstance(slot, int) else [items[number] for number in slot]
+            for slot in slots
+        ]
 
 
 def _lookup_type(fields: list[str]) -> type:

@@ -29,6 +29,7 @@ from ._common import (
     unique_values,
 )
 from .results import InspectResult
+from .value_cache import visible_values
 
 if TYPE_CHECKING:
     from ..query.query import Query
@@ -50,7 +51,11 @@ def _prepare(
 def validated_set(
     repo: Repository, model: type, field: str, values: Sequence[Any], conditions: Sequence[Any]
 ) -> set[Any]:
-    """The values (of ``values``) that some visible row holds exactly in ``field``."""
+    """The values (of ``values``) that some visible row holds exactly in ``field``.
+
+    String fields are answered from the exact in-process copy of the field's visible values
+    when there is one (:mod:`.value_cache`), else with one statement per chunk of values.
+    """
     import sqlalchemy as sa
 
     from ..dberrors import translated
@@ -60,9 +65,13 @@ def validated_set(
     found: set[Any] = set()
     if not wanted:
         return found
-    # Core execution on the session's connection: only the matched values come back, and
-    # the ORM's result set-up would cost more than the indexed look-ups (autoflush kept)
     repo.session._autoflush()
+    if text:
+        known = visible_values(repo, model, field, conditions, len(wanted))
+        if known is not None:
+            return set(known.intersection(wanted))
+    # Core execution on the session's connection: only the matched values come back, and
+    # the ORM's result set-up would cost more than the indexed look-ups
     connection = repo.session.connection()
     for chunk in chunked(wanted, VALUE_CHUNK if text else IN_CHUNK):
         stmt = sa.select(column).where(in_values(repo, column, chunk, text=text), *conditions)
