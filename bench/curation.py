@@ -3,6 +3,7 @@
     python bench/curation.py            # 100k and 1M registries, about 4 minutes (mostly
                                         # inserting 1M rows through the FTS5 triggers)
     python bench/curation.py --quick    # 100k only
+    python bench/curation.py --pg [URL] # on a fresh PostgreSQL database (dropped afterwards)
 
 Registries are Features with pseudo-word names (2-3 words, 20,000 distinct words) and 0-2
 synonyms each, inserted with plain SQL (the FTS5 triggers of the search revision run as in
@@ -12,11 +13,19 @@ Python ``set``/``dict`` look-ups for curation. from_values runs twice, each in a
 on the 100,000 unique curation inputs (the realistic case: exact names, other casing, synonyms
 and unknown values, so every tier runs) and on 100,000 stored names (the heaviest case:
 100,000 records to build).
+
+``--pg URL`` (without URL: ``$LAMIN_REGISTRY_TEST_PG_URL``) runs the same on fresh
+PostgreSQL databases, the registries loaded by psycopg ``COPY``, with two more floors on the
+server, measured in the same run: validate as one psycopg statement finding the unique values
+among the names plus the same set look-ups over the inputs, from_values as one psycopg
+``SELECT *`` of the 100,000 stored names' rows (no records); each the faster of
+``name = ANY(%s)`` and a join with ``unnest(%s)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import statistics
@@ -25,12 +34,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-import lamin_registry as lr
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lamin_registry as lr  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
 
 SEED = 3
 Row = tuple[str, str | None]
@@ -61,11 +77,23 @@ def registry_rows(n: int, rng: random.Random) -> list[Row]:
     return rows
 
 
-def build(directory: Path, rows: list[Row]) -> lr.Instance:
-    url = f"sqlite:///{directory / f'bench_{len(rows)}.db'}"
+def build(url: str, rows: list[Row]) -> lr.Instance:
     inst = lr.connect(url, user="bench")
     alphabet = string.ascii_letters + string.digits
     rng = random.Random(SEED)
+    if inst.engine.dialect.name == "postgresql":  # COPY: the setup, not what is measured
+        conn = common.psycopg_connect(url)
+        with conn.cursor() as cur, cur.copy(
+            "COPY lamindb_feature (uid, name, synonyms, _dtype_str, array_rank, array_size, "
+            "created_by_id) FROM STDIN"
+        ) as copy:
+            for name, synonyms in rows:
+                copy.write_row(("".join(rng.choices(alphabet, k=12)), name, synonyms, "str",
+                                0, 0, 1))
+        conn.commit()
+        conn.close()
+        common.vacuum_analyze(url, "lamindb_feature")  # as autovacuum would after the load
+        return inst
     insert = sa.text(
         "INSERT INTO lamindb_feature (uid, name, synonyms, _dtype_str, array_rank, array_size, "
         "created_by_id) VALUES (:uid, :name, :synonyms, 'str', 0, 0, 1)"
@@ -165,6 +193,44 @@ def curation_inputs(rows: list[Row], rng: random.Random) -> list[str]:
     return values
 
 
+def server_floors(url: str, values: list[str], sample: list[str],
+                  names: set[str]) -> tuple[float, float]:
+    """PostgreSQL: validate as one statement finding which unique values are names, plus set
+    look-ups over the inputs; from_values as one statement reading the stored names' rows
+    (psycopg). Each the faster of ``name = ANY(%s)`` and a join with ``unnest(%s)``."""
+    import numpy as np
+
+    conn = common.psycopg_connect(url)
+    conn.autocommit = True
+    shapes = ("SELECT {} FROM lamindb_feature f WHERE f.name = ANY(%s)",
+              "SELECT {} FROM lamindb_feature f JOIN unnest(%s::text[]) AS v(name) "
+              "ON f.name = v.name")
+
+    def validate(shape: str) -> Callable[[], Any]:
+        def run() -> Any:
+            unique = list(dict.fromkeys(values))
+            found = {name for (name,) in conn.execute(shape.format("f.name"), (unique,))}
+            return np.fromiter((value in found for value in values), dtype=bool,
+                               count=len(values))
+        return run
+
+    def load(shape: str) -> Callable[[], Any]:
+        return lambda: conn.execute(shape.format("f.*") + " ORDER BY f.id", (sample,)).fetchall()
+
+    expected = sum(value in names for value in values)
+    t_validate = t_load = float("inf")
+    for shape in shapes:
+        validate(shape)()  # warm
+        elapsed, flags = timed(validate(shape))
+        assert flags.sum() == expected
+        t_validate = min(t_validate, elapsed)
+        elapsed, loaded = timed(load(shape))
+        assert len(loaded) == len(sample)
+        t_load = min(t_load, elapsed)
+    conn.close()
+    return t_validate, t_load
+
+
 def bench_curation(inst: lr.Instance, rows: list[Row]) -> list[tuple[str, float, float]]:
     import numpy as np
 
@@ -231,26 +297,48 @@ def bench_curation(inst: lr.Instance, rows: list[Row]) -> list[tuple[str, float,
     lines.append((f"from_values, 100,000 unique curation values → {n_mixed:,} records", t_mixed,
                   floor_mixed))
     lines.append(("from_values, 100,000 stored names → 100,000 records", t_from, floor_from))
+    if inst.engine.dialect.name == "postgresql":
+        url = inst.engine.url.render_as_string(hide_password=False)
+        server_validate, server_load = server_floors(url, values, sample, names)
+        lines.append((f"validate, {label} (floor: psycopg, one statement + set)",
+                      t_validate, server_validate))
+        lines.append(("from_values, 100,000 stored names (floor: psycopg, one SELECT * of "
+                      "their rows)", t_from, server_load))
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k registry only")
+    common.pg_url_option(parser)
     args = parser.parse_args()
     rng = random.Random(SEED)
     lines: list[tuple[str, float, float]] = []
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as directory:
+    print(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    with ExitStack() as stack:
+        if args.pg is not None:
+            admin = common.pg_url(args.pg)
+            backend = common.server_version(admin)
+
+            def fresh(size: int) -> str:
+                return stack.enter_context(common.database(admin))
+        else:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            backend = f"SQLite {sqlite3.sqlite_version}"
+
+            def fresh(size: int) -> str:
+                return f"sqlite:///{directory / f'bench_{size}.db'}"
+
         rows_100k = registry_rows(100_000, rng)
-        elapsed, inst = timed(lambda: build(Path(directory), rows_100k))
+        elapsed, inst = timed(lambda: build(fresh(100_000), rows_100k))
         print(f"  built 100,000 features in {elapsed:.1f} s")
         lines += bench_search(inst, rows_100k, 100)
         lines += bench_curation(inst, rows_100k)
         inst.close()
         if not args.quick:
             rows_1m = rows_100k + registry_rows(900_000, random.Random(SEED + 1))
-            elapsed, inst = timed(lambda: build(Path(directory), rows_1m))
+            elapsed, inst = timed(lambda: build(fresh(1_000_000), rows_1m))
             print(f"  built 1,000,000 features in {elapsed:.1f} s")
             lines += bench_search(inst, rows_1m, 50)
             inst.close()
@@ -260,7 +348,7 @@ def main() -> None:
     for label, ours, floor in lines:
         print(f"| {label} | {_fmt(ours)} | {_fmt(floor)} | {ours / floor:.1f}x |")
     print(f"\n(total {time.perf_counter() - started:.0f} s, Python {sys.version.split()[0]}, "
-          f"SQLite {sqlite3.sqlite_version})")
+          f"{backend}, load average {os.getloadavg()})")
 
 
 def _fmt(seconds: float) -> str:

@@ -1,6 +1,6 @@
 """Foundation benchmarks (issue 2): lamin_registry against a floor measured in the same run.
 
-    python bench/foundation.py [--n 100000] [--gets 1000] [--write-readme]
+    python bench/foundation.py [--n 100000] [--gets 1000] [--write-readme] [--pg [URL]]
 
 Every benchmark prints the library's time, the floor's time and their ratio against the
 issue's target, on SQLite files in a temporary directory created with ``lr.connect``:
@@ -19,6 +19,9 @@ issue's target, on SQLite files in a temporary directory created with ``lr.conne
 * uid generation for ``n`` uids against the insert.
 
 Reads are best of ``--repeat`` runs for both sides (the machine may be shared).
+``--pg URL`` (without URL: ``$LAMIN_REGISTRY_TEST_PG_URL``) runs the bulk save, get and
+to_dataframe on fresh PostgreSQL databases against psycopg floors instead
+(``bench/foundation_pg.py``).
 ``--write-readme`` puts the table into ``bench/README.md`` under ``## Foundation (issue 2)``,
 leaving every other section of that file as it is.
 """
@@ -53,8 +56,13 @@ sys.path.insert(0, str(ROOT))
 import lamin_registry as lr  # noqa: E402
 from lamin_registry.uids import ALPHABET, base62  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
+from common import say  # noqa: E402
+
+README = common.README
 SECTION = "## Foundation (issue 2)"
+PG_SECTION = "### Foundation on PostgreSQL"
 
 
 @dataclass
@@ -79,10 +87,6 @@ class Row:
 
 ROWS: list[Row] = []
 NOTES: list[str] = []
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def report(row: Row) -> None:
@@ -251,19 +255,26 @@ def bench_bulk_save(
 
 
 def query_plan(inst: lr.Instance, call: Callable[[lr.Repository], Any]) -> list[str]:
-    """SQLite's EXPLAIN QUERY PLAN of the SELECT that ``call`` sends."""
+    """SQLite's EXPLAIN QUERY PLAN (PostgreSQL's EXPLAIN) of the SELECT ``call`` sends."""
     with captured(inst.engine) as seen, inst.session() as repo:
         call(repo)
     sql, params, _ = next(
         entry for entry in seen
         if entry[0].lstrip().startswith("SELECT") and "FROM lamindb_ulabel" in entry[0]
     )
+    explain = "EXPLAIN" if inst.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
     with inst.engine.connect() as connection:
-        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
-    return [str(row[-1]) for row in plan]
+        plan = connection.exec_driver_sql(f"{explain} {sql}", params).all()
+    return [str(row[-1]).strip() for row in plan]
 
 
-def bench_get(inst: lr.Instance, sample: list[tuple[str, str]], n: int, repeat: int) -> None:
+RawLoop = Callable[[str, list[str]], Callable[[], None]]
+
+
+def bench_get(inst: lr.Instance, sample: list[tuple[str, str]], n: int, repeat: int,
+              raw: tuple[RawLoop, str] | None = None) -> None:
+    """``raw``: a floor closer to the driver than the Core loop (PostgreSQL: a psycopg loop),
+    as ``(loop(field, values), name)``; the Core loop is then an info row."""
     uids = [uid for uid, _ in sample]
     names = [name for _, name in sample]
     table = lr.ULabel.__table__
@@ -322,26 +333,40 @@ def bench_get(inst: lr.Instance, sample: list[tuple[str, str]], n: int, repeat: 
         core(column, values[:20])()
         lib_time, _ = best(library(**{field: values}), repeat)
         floor_time, _ = best(core(column, values), repeat)
+        floor_name = "SQLAlchemy Core loop"
+        if raw is not None:
+            raw[0](field, values[:20])()
+            core_time, floor_name = floor_time, raw[1]
+            floor_time, _ = best(raw[0](field, values), repeat)
         report(Row(f"{len(values):,} x get by {field} ({n:,} rows)", lib_time,
-                   floor_time, 2.0, "SQLAlchemy Core loop"))
+                   floor_time, 2.0, floor_name))
+        if raw is not None:
+            report(Row(f"  SQLAlchemy Core loop by {field}", core_time, floor_time, None,
+                       floor_name, "info: what SQLAlchemy Core costs"))
         for prebuilt in (False, True):
             orm(field, values[:20], prebuilt)()
             orm_time, _ = best(orm(field, values, prebuilt), repeat)
             how = "statement with bind parameters, built once" if prebuilt else (
                 "statement built per call")
             report(Row(f"  plain ORM loop by {field}, {how}", orm_time, floor_time, None,
-                       "SQLAlchemy Core loop", "info: what the ORM costs"))
+                       floor_name, "info: what the ORM costs"))
     for label, call in (
         ("name", lambda repo: repo.get(lr.ULabel, name=names[0])),
         ("uid", lambda repo: repo.get(lr.ULabel, uids[0])),
     ):
         plan = query_plan(inst, call)
-        uses_branch = any("branch_id" in line for line in plan)
         expected = "ix_lamindb_ulabel_name" if label == "name" else "uid"
-        ok = any(expected in line for line in plan) and not uses_branch
-        say(f"  EXPLAIN QUERY PLAN get by {label}: {' | '.join(plan)}  "
+        if inst.engine.dialect.name == "postgresql":  # the branch is a Filter: line
+            ok = any(line.startswith(("Index Scan", "Limit")) for line in plan) and any(
+                expected in line for line in plan if "Index" in line)
+            explain = "EXPLAIN"
+        else:
+            uses_branch = any("branch_id" in line for line in plan)
+            ok = any(expected in line for line in plan) and not uses_branch
+            explain = "EXPLAIN QUERY PLAN"
+        say(f"  {explain} get by {label}: {' | '.join(plan)}  "
             f"[{'uses the ' + label + ' index' if ok else 'WRONG INDEX'}]")
-        NOTES.append(f"`EXPLAIN QUERY PLAN` of `get(ULabel, {label}=...)`: "
+        NOTES.append(f"`{explain}` of `get(ULabel, {label}=...)`: "
                      f"`{' | '.join(plan)}` ({'ok' if ok else 'WRONG INDEX'})")
 
 
@@ -370,8 +395,9 @@ def bench_dataframe(inst: lr.Instance, n: int, repeat: int) -> None:
     floor_time, expected = best(floor, repeat)
     assert list(expected.columns) == list(frame.columns)
     assert expected.index.equals(frame.index)
+    driver = "" if inst.engine.dialect.name == "sqlite" else f" over {inst.engine.driver}"
     report(Row(f"to_dataframe(limit=None), {n:,} rows", lib_time, floor_time, 2.0,
-               "pandas.read_sql"))
+               f"pandas.read_sql{driver}"))
 
 
 # -- 4. import -------------------------------------------------------------------------------
@@ -513,6 +539,18 @@ def machine() -> str:
     )
 
 
+def table_rows() -> list[str]:
+    lines = []
+    for row in ROWS:
+        floor = "" if row.floor is None else f"{row.floor:.3f} s ({row.floor_name})"
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}x"
+        target = "" if row.target is None else f"<= {row.target:g}x"
+        name = row.name + (f" ({row.note})" if row.note else "")
+        lines.append(f"| {name} | {row.library:.3f} s | {floor} | {ratio} | {target} | "
+                     f"{row.verdict} |")
+    return lines
+
+
 def table_markdown(args: argparse.Namespace) -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
@@ -537,30 +575,12 @@ def table_markdown(args: argparse.Namespace) -> str:
         "| benchmark | lamin_registry | floor | ratio | target | result |",
         "|---|---:|---|---:|---:|---|",
     ]
-    for row in ROWS:
-        floor = "" if row.floor is None else f"{row.floor:.3f} s ({row.floor_name})"
-        ratio = "" if row.ratio is None else f"{row.ratio:.2f}x"
-        target = "" if row.target is None else f"<= {row.target:g}x"
-        name = row.name + (f" ({row.note})" if row.note else "")
-        lines.append(f"| {name} | {row.library:.3f} s | {floor} | {ratio} | {target} | "
-                     f"{row.verdict} |")
+    lines += table_rows()
     lines.append("")
     lines.extend(f"- {note}" for note in NOTES)
     if NOTES:
         lines.append("")
     return "\n".join(lines)
-
-
-def write_readme(section: str) -> None:
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following == -1 else following + 1
-        text = text[:start] + section + ("\n" if following != -1 else "") + text[end:]
-    README.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> int:
@@ -571,7 +591,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="bulk-save rounds")
     parser.add_argument("--import-runs", type=int, default=7, help="interpreters per side")
     parser.add_argument("--write-readme", action="store_true", help="update bench/README.md")
+    common.pg_url_option(parser)
     args = parser.parse_args()
+    if args.pg is not None:
+        import foundation_pg
+
+        return foundation_pg.main(args)
 
     total = time.perf_counter()
     say(machine())
@@ -587,7 +612,7 @@ def main() -> int:
     say()
     say(section)
     if args.write_readme:
-        write_readme(section)
+        common.write_readme(SECTION, section)
         say(f"wrote {README.relative_to(ROOT)}")
     say(f"total {time.perf_counter() - total:.1f} s")
     return 0 if all(row.verdict != "FAIL" for row in ROWS) else 1

@@ -1,26 +1,28 @@
 """Governance benchmark (issue 4): what the access checks cost.
 
-    python bench/governance.py [--n 100000] [--repeat 5] [--write-readme]
+    python bench/governance.py [--n 100000] [--repeat 5] [--write-readme] [--pg [URL]]
 
-On one SQLite instance with ``n`` ULabels spread over space 1 and four private spaces, it
-times the same filter (``name__startswith``, all matches, 20% of the rows) and a full
-``count()`` three ways:
+On one SQLite instance (``--pg``: a fresh PostgreSQL database on the server of ``URL``,
+default ``$LAMIN_REGISTRY_TEST_PG_URL``, dropped afterwards) with ``n`` ULabels spread over
+space 1 and four private spaces, it times the same filter (``name__startswith``, all
+matches, 20% of the rows) and a full ``count()`` three ways:
 
 * as the instance's creator (admin of every space: no space condition at all), the floor;
 * as a user with read access to two of the five spaces (``space_id IN (...)`` added);
-* raw SQLAlchemy Core with the same WHERE but no visibility conditions.
+* raw SQLAlchemy Core with the same WHERE but no visibility conditions;
+* on PostgreSQL also the same two statements as plain SQL on a psycopg connection.
 
-It prints times and the ratios restricted / unrestricted and restricted / Core.
+It prints times and the ratios restricted / unrestricted and restricted / Core (/ psycopg).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,17 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
+from common import best  # noqa: E402
+
 SECTION = "## Governance (issue 4)"
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+PG_SECTION = "### Governance on PostgreSQL"
 
 
 def main() -> None:
@@ -48,10 +45,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--write-readme", action="store_true")
+    common.pg_url_option(parser)
     args = parser.parse_args()
     n = args.n
-    with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{Path(directory) / 'governance.db'}"
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    with ExitStack() as stack:
+        if args.pg is not None:
+            url = stack.enter_context(common.database(common.pg_url(args.pg)))
+        else:
+            directory = stack.enter_context(tempfile.TemporaryDirectory())
+            url = f"sqlite:///{Path(directory) / 'governance.db'}"
+        postgres = url.startswith("postgresql")
         inst = lr.connect(url, user="alice")
         with inst.session() as alice:
             spaces = [alice.save(lr.Space(name=f"lab {i}")) for i in range(4)]
@@ -65,7 +69,14 @@ def main() -> None:
                 ]
             )
             alice.grant("bob", spaces[0], "read")
+        if postgres:
+            common.vacuum_analyze(url, "lamindb_ulabel")  # as autovacuum would after the load
         table = lr.ULabel.__table__
+        prefix = table.c.name.like("match%") if postgres else table.c.name.op("GLOB")("match*")
+        plain = (  # the same two statements as plain SQL on the driver
+            "SELECT id FROM lamindb_ulabel WHERE name LIKE 'match%' AND branch_id IN (1, 2)",
+            "SELECT count(*) FROM lamindb_ulabel",
+        )
 
         def run_filter(user: str) -> tuple[int, int]:
             with inst.session(user=user) as repo:
@@ -75,12 +86,14 @@ def main() -> None:
         def run_core() -> tuple[int, int]:
             with inst.engine.connect() as connection:
                 rows = connection.execute(
-                    sa.select(table.c.id).where(
-                        table.c.name.op("GLOB")("match*"), table.c.branch_id.in_([1, 2])
-                    )
+                    sa.select(table.c.id).where(prefix, table.c.branch_id.in_([1, 2]))
                 ).all()
                 total = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
                 return len(rows), int(total or 0)
+
+        def run_psycopg(conn: object) -> tuple[int, int]:
+            rows = conn.execute(plain[0]).fetchall()  # type: ignore[attr-defined]
+            return len(rows), conn.execute(plain[1]).fetchone()[0]  # type: ignore[attr-defined]
 
         admin_rows, admin_total = run_filter("alice")
         _, bob_total = run_filter("bob")
@@ -88,7 +101,15 @@ def main() -> None:
         assert bob_total == 2 * n // 5, bob_total  # space 1 and lab 0
         unrestricted = best(lambda: run_filter("alice"), args.repeat)
         restricted = best(lambda: run_filter("bob"), args.repeat)
+        assert run_core() == (admin_rows, admin_total)
         core = best(run_core, args.repeat)
+        raw = None
+        if postgres:
+            conn = common.psycopg_connect(url)
+            conn.autocommit = True
+            assert run_psycopg(conn) == (admin_rows, admin_total)
+            raw = best(lambda: run_psycopg(conn), args.repeat)
+            conn.close()
         inst.close()
 
     lines = [
@@ -103,14 +124,22 @@ def main() -> None:
         f"| SQLAlchemy Core, no visibility | {core * 1000:.1f} ms | "
         f"restricted = {restricted / core:.2f} x Core |",
     ]
+    if raw is not None:
+        lines.append(f"| the same SQL on psycopg, no visibility | {raw * 1000:.1f} ms | "
+                     f"restricted = {restricted / raw:.2f} x psycopg; unrestricted = "
+                     f"{unrestricted / raw:.2f} x psycopg |")
     table_text = "\n".join(lines)
     print(table_text)
     if args.write_readme:
-        text = README.read_text() if README.exists() else "# Benchmarks\n"
-        block = f"{SECTION}\n\n`python bench/governance.py`\n\n{table_text}\n"
-        pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
-        text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
-        README.write_text(text)
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        if raw is None:
+            block = f"{SECTION}\n\n`python bench/governance.py`\n\n{table_text}\n"
+            common.write_readme(SECTION, block)
+        else:
+            block = (f"{PG_SECTION}\n\n`python bench/governance.py --pg [URL]` (a fresh "
+                     f"database, dropped afterwards): {common.server_version(args.pg)}, "
+                     f"{started}, load average {load} at the end\n\n{table_text}\n")
+            common.write_readme(PG_SECTION, block, after=SECTION)
 
 
 if __name__ == "__main__":

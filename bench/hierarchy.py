@@ -1,6 +1,6 @@
 """Hierarchy benchmark (issue 11): ancestors of a leaf at depth 30 in a 100,000-node tree.
 
-    python bench/hierarchy.py [--n 100000] [--depth 30] [--url URL]
+    python bench/hierarchy.py [--n 100000] [--depth 30] [--url URL | --pg [URL]]
 
 Builds ``n`` ULabels: a chain of ``depth`` labels from the root, and the rest as children
 spread over the chain (so the tree has ``n`` nodes and the leaf's ancestors are the chain).
@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
 
 FLOOR = """
 WITH RECURSIVE walk(id) AS (
@@ -39,10 +43,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--depth", type=int, default=30)
-    parser.add_argument("--url", default=None)
+    parser.add_argument("--url", default=None, help="an existing, empty database")
+    common.pg_url_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.url or f"sqlite:///{Path(directory) / 'hierarchy.db'}"
+    with ExitStack() as stack:
+        if args.pg is not None:
+            url = stack.enter_context(common.database(common.pg_url(args.pg)))
+        else:
+            directory = stack.enter_context(tempfile.TemporaryDirectory())
+            url = args.url or f"sqlite:///{Path(directory) / 'hierarchy.db'}"
         inst = lr.connect(url)
         with inst.session() as repo:
             labels = repo.save([lr.ULabel(name=f"node {i}") for i in range(args.n)])
@@ -57,6 +66,8 @@ def main() -> None:
             ]
             repo.session.connection().execute(sa.insert(link), rows)
             leaf_id = labels[args.depth - 1].id
+        if args.pg is not None:  # as autovacuum would after the load
+            common.vacuum_analyze(url, "lamindb_ulabel", "lamindb_ulabel_parents")
         with inst.session() as repo:
             leaf = repo.get(lr.ULabel, leaf_id)
             assert leaf.query_parents().count() == args.depth - 1

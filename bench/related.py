@@ -1,6 +1,6 @@
 """Related managers (issue 11): what the RelatedList collection class costs, and the managers.
 
-    python bench/related.py [--n 20000] [--url URL]
+    python bench/related.py [--n 20000] [--url URL | --pg [URL]]
 
 Builds ``n`` ULabels, each with one parent among 100 hubs, and one hub with ``n`` members.
 
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,6 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
+
 from lamin_registry.models.related import RelatedList  # noqa: E402
 
 
@@ -52,10 +57,15 @@ def show(name: str, ours: float, floor: float, floor_name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000)
-    parser.add_argument("--url", default=None)
+    parser.add_argument("--url", default=None, help="an existing, empty database")
+    common.pg_url_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.url or f"sqlite:///{Path(directory) / 'related.db'}"
+    with ExitStack() as stack:
+        if args.pg is not None:
+            url = stack.enter_context(common.database(common.pg_url(args.pg)))
+        else:
+            directory = stack.enter_context(tempfile.TemporaryDirectory())
+            url = args.url or f"sqlite:///{Path(directory) / 'related.db'}"
         inst = lr.connect(url)
         with inst.session() as repo:
             hubs = repo.save([lr.ULabel(name=f"hub {i}") for i in range(100)])
@@ -67,6 +77,8 @@ def main() -> None:
             ]
             repo.session.connection().execute(sa.insert(link), rows)
             hub_id, child_id = hubs[0].id, labels[1].id
+        if args.pg is not None:  # as autovacuum would after the load
+            common.vacuum_analyze(url, "lamindb_ulabel", "lamindb_ulabel_parents")
         print(f"n = {args.n}\n")
         print("| benchmark | lamin_registry | floor | ratio |\n|---|---:|---|---:|")
         impl = sa.inspect(lr.ULabel).class_manager["parents"].impl

@@ -47,31 +47,11 @@ sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
 
-ROWS: list[tuple[str, str, str, str, str]] = []  # (operation, library, floor, ratio, target)
+sys.path.insert(0, str(ROOT / "bench"))
+from common import Table, best, say  # noqa: E402
 
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def row(name: str, library: float, floor: float | None, floor_name: str,
-        target: str = "", unit: str = "s") -> None:
-    def fmt(value: float) -> str:
-        return f"{value * 1000:.2f} ms" if unit == "ms" else f"{value:.3f} s"
-
-    ratio = "" if floor is None else f"{library / floor:.2f}x"
-    floor_text = "" if floor is None else f"{fmt(floor)} ({floor_name})"
-    ROWS.append((name, fmt(library), floor_text, ratio, target))
-    say(f"{name:<60} {fmt(library):>12}  {floor_text:<40} {ratio:>7}  {target}")
-
-
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+TABLE = Table()  # (operation, library, floor, ratio, target)
+row = TABLE.row
 
 
 @contextmanager
@@ -223,8 +203,8 @@ def sqlite_big(directory: Path, n: int) -> None:
         "<= 42 s (3x faster than 127 s)")
     say(f"    construction {built:.1f} s ({objects:.0f} MB for the objects), save {saved:.1f} s, "
         f"peak RSS {peak / 1024:.2f} GB (target < 1.5 GB)")
-    ROWS.append((f"  peak RSS, bulk save {n:,} ULabels", f"{peak / 1024:.2f} GB",
-                 f"{objects / 1024:.2f} GB the objects alone", "", "< 1.5 GB"))
+    TABLE.add(f"  peak RSS, bulk save {n:,} ULabels", f"{peak / 1024:.2f} GB",
+              f"{objects / 1024:.2f} GB the objects alone", "", "< 1.5 GB")
 
 
 def sqlite_get(inst: lr.Instance, path: Path, count: int, repeat: int) -> None:
@@ -364,9 +344,8 @@ def sqlite_peer(directory: Path) -> None:
         ]
     inst.close()
     for name, ours, lamindb in peer:
-        ROWS.append((f"peer workload: {name}", f"{ours:.3f} s", f"lamindb {lamindb} s",
-                     f"{lamindb / ours:.0f}x faster", ""))
-        say(f"peer {name:<28} {ours:8.3f} s   lamindb {lamindb:6.2f} s   {lamindb / ours:6.0f}x")
+        TABLE.add(f"peer workload: {name}", f"{ours:.3f} s", f"lamindb {lamindb} s",
+                  f"{lamindb / ours:.0f}x faster", "")
 
 
 # -- PostgreSQL: bench/round2_pg.py ----------------------------------------------------------
@@ -376,16 +355,8 @@ def pg_part(admin_url: str, n: int, gets: int, repeat: int) -> None:
     """The PostgreSQL tables (bench/round2_pg.py; its ``--scale`` run is separate)."""
     import round2_pg
 
-    round2_pg.bulk(admin_url, n, repeat)
-    with round2_pg.database(admin_url) as url:
-        lr.connect(url, user="bench").close()
-        conn = round2_pg.psycopg_connect(url)
-        for start in range(0, n, 100_000):
-            round2_pg.copy_chunk(conn, round2_pg.raw_rows(start, min(n, start + 100_000)))
-        conn.close()
-        round2_pg.reads(url, n, gets, repeat)
-    round2_pg.curation(admin_url, repeat)
-    ROWS.extend((f"PostgreSQL: {item[0]}", *item[1:]) for item in round2_pg.ROWS)
+    round2_pg.standard(admin_url, n, gets, repeat)
+    TABLE.extend(round2_pg.TABLE, prefix="PostgreSQL: ")
 
 
 def main() -> int:
@@ -423,10 +394,7 @@ def main() -> int:
         if "pg" in parts and args.pg:
             pg_part(args.pg, args.n, args.gets, args.repeat)
     say()
-    say("| operation | lamin_registry | floor | ratio | target |")
-    say("|---|---:|---|---:|---|")
-    for item in ROWS:
-        say("| " + " | ".join(item) + " |")
+    say(TABLE.markdown())
     return 0
 
 

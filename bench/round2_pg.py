@@ -39,9 +39,6 @@ import statistics
 import string
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +48,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
-from lamin_registry.uids import base62  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from round2 import best, say, typo  # noqa: E402  (the SQLite bench's helpers)
+from common import (  # noqa: E402
+    Table,
+    best,
+    copy_ulabels,
+    database,
+    drop_database,
+    executemany_ulabels,
+    psycopg_connect,
+    say,
+    ulabel_rows,
+    vacuum_analyze,
+)
+from round2 import typo  # noqa: E402  (the SQLite bench's typos)
 
-ROWS: list[tuple[str, str, str, str, str]] = []
-COLUMNS = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, created_at, "
-           "created_by_id, updated_at")
+TABLE = Table(width=58)
+row = TABLE.row
 LETTERS = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
-
-
-def row(name: str, library: float, floor: float | None, floor_name: str, target: str = "",
-        unit: str = "s") -> None:
-    def fmt(value: float) -> str:
-        return f"{value * 1000:.2f} ms" if unit == "ms" else f"{value:.3f} s"
-
-    ratio = "" if floor is None else f"{library / floor:.2f}x"
-    floor_text = "" if floor is None else f"{fmt(floor)} ({floor_name})"
-    ROWS.append((name, fmt(library), floor_text, ratio, target))
-    say(f"{name:<58} {fmt(library):>12}  {floor_text:<44} {ratio:>7}  {target}")
 
 
 def name_of(i: int) -> str:
@@ -97,43 +93,8 @@ def queries_for(n: int, count: int = 100) -> list[str]:
     return result
 
 
-@contextmanager
-def database(admin_url: str, keep: bool = False) -> Iterator[str]:
-    admin = sa.make_url(admin_url)
-    name = f"lr_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        if not keep:
-            with engine.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-
-def psycopg_connect(url: str) -> Any:
-    import psycopg
-
-    parsed = sa.make_url(url)
-    return psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
-                           password=parsed.password, dbname=parsed.database)
-
-
 def raw_rows(start: int, stop: int) -> list[tuple[Any, ...]]:
-    now = time.strftime("%Y-%m-%d %H:%M:%S+00")
-    return [(base62(8), name_of(i), 1, 1, 1, False, False, now, 1, now)
-            for i in range(start, stop)]
-
-
-def copy_chunk(conn: Any, rows: list[tuple[Any, ...]]) -> float:
-    start = time.perf_counter()
-    with conn.cursor() as cur, cur.copy(f"COPY lamindb_ulabel ({COLUMNS}) FROM STDIN") as copy:
-        for item in rows:
-            copy.write_row(item)
-    conn.commit()
-    return time.perf_counter() - start
+    return ulabel_rows(name_of(i) for i in range(start, stop))
 
 
 def save_chunk(inst: lr.Instance, start: int, stop: int) -> float:
@@ -145,10 +106,7 @@ def save_chunk(inst: lr.Instance, start: int, stop: int) -> float:
 
 
 def analyze(url: str) -> None:
-    conn = psycopg_connect(url)  # as autovacuum would after a load this size
-    conn.autocommit = True
-    conn.execute("VACUUM ANALYZE lamindb_ulabel")
-    conn.close()
+    vacuum_analyze(url, "lamindb_ulabel")  # as autovacuum would after a load this size
 
 
 def bulk(admin_url: str, n: int, repeat: int) -> None:
@@ -162,16 +120,10 @@ def bulk(admin_url: str, n: int, repeat: int) -> None:
                 assert repo.search(lr.ULabel, name_of(n - 1)).scores[0] == 100
             inst.close()
             conn = psycopg_connect(floor_url)
-            copies.append(copy_chunk(conn, raw_rows(0, n)))
+            copies.append(copy_ulabels(conn, raw_rows(0, n)))
             conn.execute("TRUNCATE lamindb_ulabel CASCADE")
             conn.commit()
-            rows = raw_rows(0, n)
-            start = time.perf_counter()
-            with conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO lamindb_ulabel ({COLUMNS}) VALUES "
-                                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
-            conn.commit()
-            manies.append(time.perf_counter() - start)
+            manies.append(executemany_ulabels(conn, raw_rows(0, n)))
             conn.close()
     row(f"bulk save {n:,} ULabels", min(saves), min(copies), "psycopg COPY", "<= 2x")
     row(f"  same, vs executemany (info, {n:,})", min(saves), min(manies), "psycopg executemany")
@@ -196,7 +148,7 @@ def scale(admin_url: str, n: int, chunk: int, pairs: int) -> str:
         conn.commit()
         fill = max(0, n - measured)
         for start in range(0, fill, 1_000_000):
-            copy_chunk(conn, raw_rows(start, min(fill, start + 1_000_000)))
+            copy_ulabels(conn, raw_rows(start, min(fill, start + 1_000_000)))
             say(f"  filled {min(fill, start + 1_000_000):>11,} rows by COPY, wall "
                 f"{time.perf_counter() - begin:6.0f} s, load {os.getloadavg()[0]:.1f}")
         conn.execute("SET maintenance_work_mem = '1GB'")
@@ -209,7 +161,7 @@ def scale(admin_url: str, n: int, chunk: int, pairs: int) -> str:
         for start in range(fill, n, 2 * chunk):
             middle, stop = min(n, start + chunk), min(n, start + 2 * chunk)
             lib = save_chunk(inst, start, middle)
-            floor = copy_chunk(conn, raw_rows(middle, stop)) if stop > middle else 0.0
+            floor = copy_ulabels(conn, raw_rows(middle, stop)) if stop > middle else 0.0
             saved, copied = saved + lib, copied + floor
             say(f"  {stop:>11,} rows: library chunk {lib:6.2f} s, COPY chunk {floor:6.2f} s, "
                 f"load {os.getloadavg()[0]:.1f}")
@@ -302,6 +254,19 @@ def curation(admin_url: str, repeat: int) -> None:
             "Python set", "<= 10 ms", unit="ms")
 
 
+def standard(admin_url: str, n: int, gets: int, repeat: int) -> None:
+    """The 100,000-row tables: bulk, the reads on a table filled by COPY, curation."""
+    bulk(admin_url, n, repeat)
+    with database(admin_url) as url:
+        lr.connect(url, user="bench").close()
+        conn = psycopg_connect(url)
+        for start in range(0, n, 100_000):
+            copy_ulabels(conn, raw_rows(start, min(n, start + 100_000)))
+        conn.close()
+        reads(url, n, gets, repeat)
+    curation(admin_url, repeat)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg", default=os.environ.get("LAMIN_REGISTRY_TEST_PG_URL"))
@@ -323,28 +288,12 @@ def main() -> int:
             reads(url, args.scale, args.gets, args.repeat)
         finally:
             if not args.keep:
-                engine = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT")
-                with engine.connect() as connection:
-                    name = sa.make_url(url).database
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                engine.dispose()
+                drop_database(args.pg, sa.make_url(url).database or "")
     else:
-        bulk(args.pg, args.n, args.repeat)
-        with database(args.pg) as url:
-            inst = lr.connect(url, user="bench")
-            inst.close()
-            conn = psycopg_connect(url)
-            for start in range(0, args.n, 100_000):
-                copy_chunk(conn, raw_rows(start, min(args.n, start + 100_000)))
-            conn.close()
-            reads(url, args.n, args.gets, args.repeat)
-        curation(args.pg, args.repeat)
+        standard(args.pg, args.n, args.gets, args.repeat)
     say(f"done {time.strftime('%H:%M UTC', time.gmtime())}, load {os.getloadavg()}")
     say()
-    say("| operation (PostgreSQL) | lamin_registry | floor | ratio | target |")
-    say("|---|---:|---|---:|---|")
-    for item in ROWS:
-        say("| " + " | ".join(item) + " |")
+    say(TABLE.markdown("operation (PostgreSQL)"))
     return 0
 
 
