@@ -40,6 +40,10 @@ class FeatureInfo:
     name: str
     _dtype_str: str | None
 
+    @property
+    def dtype(self) -> Dtype:
+        return parse(self._dtype_str or "")
+
 
 @dataclass
 class Values:
@@ -51,7 +55,7 @@ class Values:
     )
 
     def dtype(self, feature_id: int) -> Dtype:
-        return parse(self.features[feature_id]._dtype_str or "")
+        return self.features[feature_id].dtype
 
     def column(self, feature_id: int) -> dict[int, Any]:
         """``{host id: shaped value}`` of one feature (``to_dataframe``)."""
@@ -104,7 +108,7 @@ def _cached(key: tuple[Any, ...], build: Any) -> Any:
     return stmt
 
 
-def _registries_in_use(
+def registries_in_use(
     repo: Repository, feature_ids: Sequence[int] | None, visible: Any
 ) -> frozenset[str]:
     """The registries the dtypes of visible (chosen) categorical features name."""
@@ -135,7 +139,7 @@ def _hosts_parameter(repo: Repository, column: Any) -> Any:
     return column.in_(sa.select(array.table_valued("value").c.value).scalar_subquery())
 
 
-def _statement(
+def values_statement(
     repo: Repository,
     tables: HostTables,
     registries: frozenset[str],
@@ -148,12 +152,44 @@ def _statement(
     table (``text`` the label's name field). No ORDER BY: sorting every row in SQL costs more
     than ordering the few multi-valued ones in Python (:func:`read`).
     """
+    first, cats = value_branches(repo, tables, registries, hosts, feature_ids)
+    return sa.union_all(first, *cats) if cats else first
+
+
+def value_branches(
+    repo: Repository,
+    tables: HostTables,
+    registries: frozenset[str],
+    hosts: Any,
+    feature_ids: Sequence[int] | None,
+    *,
+    label_ids: bool = True,
+) -> tuple[Any, list[Any]]:
+    """The SELECT of the JSON values and one SELECT per categorical table in use, with the
+    columns of :func:`values_statement` (``label_ids=False``: without the label id column,
+    for callers that want the label names only).
+
+    Every branch is restricted to visible values of visible features. When every feature
+    is wanted, SQLite is kept from probing the ``(host, feature)`` index once per host and
+    feature (the feature test is a filter on the host's rows, ``feature_id + 0``): a
+    quarter fewer steps for many hosts, the same for one.
+    """
     from ..models.features import Feature, FeatureValue
 
     wanted_features = sa.select(Feature.id)
     if feature_ids is not None:
         wanted_features = wanted_features.where(Feature.id.in_(list(feature_ids)))
     visible_features = visibility.restrict(wanted_features, repo)
+    sqlite_all = feature_ids is None and repo.dialect == "sqlite"
+
+    def feature_in(column: Any) -> Any:
+        return (column + 0 if sqlite_all else column).in_(visible_features)
+
+    def as_text(column: Any) -> Any:  # SQLite stores JSON as text already
+        return sa.type_coerce(column, sa.Text) if repo.dialect == "sqlite" else sa.cast(
+            column, sa.Text
+        )
+
     json = tables.json_table
     host = json.c[tables.json_host_column]
     columns = [
@@ -161,50 +197,46 @@ def _statement(
         json.c.id.label("link"),
         host.label("host"),
     ]
-    no_label_id = sa.cast(sa.null(), sa.BigInteger).label("label_id")
+    label_column = [sa.cast(sa.null(), sa.BigInteger).label("label_id")] if label_ids else []
     if tables.inline_json:
         first = sa.select(
-            *columns,
-            json.c.feature_id.label("feature_id"),
-            no_label_id,
-            sa.cast(json.c.value, sa.Text).label("text"),
+            *columns, json.c.feature_id.label("feature_id"), *label_column,
+            as_text(json.c.value).label("text"),
         )
         feature_column = json.c.feature_id
     else:
         first = sa.select(
-            *columns,
-            FeatureValue.feature_id.label("feature_id"),
-            no_label_id,
-            sa.cast(FeatureValue.value, sa.Text).label("text"),
+            *columns, FeatureValue.feature_id.label("feature_id"), *label_column,
+            as_text(FeatureValue.value).label("text"),
         ).join(FeatureValue, FeatureValue.id == json.c.jsonvalue_id)
         feature_column = FeatureValue.feature_id
-    branches = [
-        visibility.restrict(first, repo).where(hosts(host), feature_column.in_(visible_features))
-    ]
+    first = visibility.restrict(first, repo).where(hosts(host), feature_in(feature_column))
+    cats = []
     for position, (target, link) in enumerate(tables.cat_links.items(), start=1):
         if target not in registries:
             continue
         table = link.table
         model: Any = _model(link.target)
         name = getattr(model, getattr(model, "_name_field", None) or "name", None)
+        label = [table.c[link.value_column]] if label_ids else []
         stmt = (
             sa.select(
                 sa.literal_column(str(position), sa.Integer),
                 table.c.id,
                 table.c[link.host_column],
                 table.c.feature_id,
-                table.c[link.value_column],
-                sa.cast(sa.null() if name is None else name, sa.Text),
+                *label,
+                as_text(sa.null() if name is None else name),
             )
             .join(model, model.id == table.c[link.value_column])
             .where(table.c.feature_id.isnot(None))
         )
-        branches.append(
+        cats.append(
             visibility.restrict(stmt, repo).where(
-                hosts(table.c[link.host_column]), table.c.feature_id.in_(visible_features)
+                hosts(table.c[link.host_column]), feature_in(table.c.feature_id)
             )
         )
-    return sa.union_all(*branches) if len(branches) > 1 else branches[0]
+    return first, cats
 
 
 def read(
@@ -227,11 +259,11 @@ def read(
 
     result = Values()
     visible = repo._visibility_key(Feature)
-    registries = _registries_in_use(repo, feature_ids, visible)
+    registries = registries_in_use(repo, feature_ids, visible)
     params: dict[str, Any] = {}
     if isinstance(ids, sa.Select):
         query = ids
-        stmt = _statement(repo, tables, registries, lambda c: c.in_(query), feature_ids)
+        stmt = values_statement(repo, tables, registries, lambda c: c.in_(query), feature_ids)
     else:
         if not ids:
             return result
@@ -239,7 +271,7 @@ def read(
         key = ("values", tables.host, registries, chosen, visible, repo.dialect)
         stmt = _cached(
             key,
-            lambda: _statement(
+            lambda: values_statement(
                 repo, tables, registries, lambda c: _hosts_parameter(repo, c), feature_ids
             ),
         )
@@ -283,15 +315,7 @@ def read(
     del linked
     seen = {feature_id for per_host in by_host.values() for feature_id in per_host}
     if seen:
-        features: Any = _cached(
-            ("features",),
-            lambda: sa.select(Feature.id, Feature.name, Feature._dtype_str).where(
-                Feature.id.in_(_FEATURES)
-            ),
-        )
-        found_rows: Any = repo._execute(features, {"features": sorted(seen)})
-        for feature_id, name, dtype_str in found_rows:
-            result.features[feature_id] = FeatureInfo(feature_id, name, dtype_str)
+        result.features.update(feature_infos(repo, sorted(seen)))
     dated = {
         fid: dtype
         for fid in result.features
@@ -303,6 +327,20 @@ def read(
                 if feature_id in dated:
                     per_host[feature_id] = [from_json(dated[feature_id], v) for v in values]
     return result
+
+
+def feature_infos(repo: Repository, feature_ids: Sequence[int]) -> dict[int, FeatureInfo]:
+    """``{id: FeatureInfo}`` of features whose values were read (one statement)."""
+    from ..models.features import Feature
+
+    features: Any = _cached(
+        ("features",),
+        lambda: sa.select(Feature.id, Feature.name, Feature._dtype_str).where(
+            Feature.id.in_(_FEATURES)
+        ),
+    )
+    found: Any = repo._execute(features, {"features": list(feature_ids)})
+    return {fid: FeatureInfo(fid, name, dtype_str) for fid, name, dtype_str in found}
 
 
 def _json_loads() -> Any:

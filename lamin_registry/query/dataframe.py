@@ -125,15 +125,17 @@ def _include_values(query: Query[Any], path: str, ids: sa.Subquery) -> tuple[dic
 
 
 def _feature_values(
-    query: Query[Any], ids: sa.Subquery, names: Sequence[str] | None
-) -> dict[str, dict[Any, Any]]:
-    """``{feature name: {record id: value}}`` for Artifact, Record and Run, in feature id
-    order (lamindb's column order); ``names`` restricts the features (ambiguity is an error).
+    query: Query[Any], ids: sa.Subquery, record_ids: Sequence[Any], names: Sequence[str] | None
+) -> dict[str, list[Any]]:
+    """``{feature name: values aligned with record_ids}`` for Artifact, Record and Run, in
+    feature id order (lamindb's column order); ``names`` restricts the features (ambiguity
+    is an error).
 
-    One statement per value table (:func:`lamin_registry.features.reading.read`), with the
-    visibility of features, values and labels applied.
+    One ``UNION ALL`` over the value tables, shaped column-wise
+    (:func:`lamin_registry.features.frame.feature_columns`), with the visibility of
+    features, values and labels applied.
     """
-    from ..features.reading import read
+    from ..features.frame import feature_columns
     from ..features.tables import host_name, host_tables
     from ..models.features import Feature
 
@@ -153,13 +155,8 @@ def _feature_values(
         if missing:
             raise InvalidArgument(f"Unknown feature names in `features`: {missing}")
         feature_ids = [ids[0] for ids in by_name.values()]
-    host = host_name(query.model)
-    values = read(query.repo, host_tables(host), sa.select(ids.c.id), feature_ids)
-    columns: dict[str, dict[Any, Any]] = {}
-    for feature_id in sorted(values.features):
-        name = values.features[feature_id].name
-        columns[name] = values.column(feature_id)
-    return columns
+    tables = host_tables(host_name(query.model))
+    return feature_columns(query.repo, tables, sa.select(ids.c.id), record_ids, feature_ids)
 
 
 def include_paths(include: Any) -> list[str]:
@@ -252,7 +249,6 @@ def query_to_dataframe(
                     data[path] = [values.get(record_id) for record_id in record_ids]
             if features:
                 wanted = None if features is True else _feature_names(features)
-                for feature_name, feature_values in _feature_values(query, ids, wanted).items():
-                    data[feature_name] = [feature_values.get(i) for i in record_ids]
+                data.update(_feature_values(query, ids, record_ids, wanted))
         frame = pd.DataFrame(data)
     return frame.set_index("id")
