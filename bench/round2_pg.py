@@ -249,7 +249,13 @@ def curation(admin_url: str, repeat: int) -> None:
         inst.close()
         known = set(names)
         floor = best(lambda: [value in known for value in values], repeat)
-        row("lookup() of 10,000 records", lookup, None, "", "<= 0.1 s")
+        table = lr.ULabel.__table__.name
+        conn = psycopg_connect(url)
+        fetched = best(lambda: conn.execute(
+            f"SELECT * FROM {table} WHERE branch_id = 1 ORDER BY id").fetchall(), repeat)
+        conn.close()
+        row("lookup() of 10,000 records", lookup, fetched, "psycopg fetchall of the rows",
+            "<= 0.1 s")
         row("validate 10,000 values (5,000 known) vs 10,000 rows", validate, floor,
             "Python set", "<= 10 ms", unit="ms")
 

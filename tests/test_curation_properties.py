@@ -179,3 +179,10 @@ def test_from_values_create_gives_one_record_per_input(
         assert len({id(record) for record in new}) == len(new)
     finally:
         savepoint.rollback()
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), max_size=30))
+def test_lookup_keys_in_one_pass_equal_key_by_key(values: list[str]) -> None:
+    from lamin_registry.curation.lookup import to_key, to_keys
+
+    assert to_keys(values) == [to_key(value) for value in values]

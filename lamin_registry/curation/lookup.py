@@ -40,6 +40,23 @@ def to_key(value: str) -> str:
     return key
 
 
+_NOT_IDENTIFIER_OR_NUL = re.compile(r"[^0-9a-zA-Z_\x00]+")
+
+
+def to_keys(values: list[str]) -> list[str]:
+    """:func:`to_key` of each value, with one substitution and one ``lower`` over all of
+    them joined by NUL (what remains after the substitution is ASCII, so lowercasing the
+    whole is lowercasing each)."""
+    if not values or any("\x00" in value for value in values):
+        return [to_key(value) for value in values]
+    keys = _NOT_IDENTIFIER_OR_NUL.sub("_", "\x00".join(values)).lower().split("\x00")
+    iskeyword = keyword.iskeyword
+    return [
+        key if key[:1].isalpha() and not iskeyword(key) else to_key(value)
+        for key, value in zip(keys, values, strict=True)
+    ]
+
+
 def lookup(
     repo: Repository,
     model: type,
@@ -113,10 +130,10 @@ def _layout(model: type, column: str, keep: str | bool, field_values: list[Any])
         return found
     by_key: dict[str, list[int]] = {}
     by_value: dict[str, list[int]] = {}
-    for number, value in enumerate(field_values):
-        if not isinstance(value, str) or not value:
-            continue
-        by_key.setdefault(to_key(value), []).append(number)
+    numbers = [n for n, value in enumerate(field_values) if isinstance(value, str) and value]
+    texts = [field_values[n] for n in numbers]
+    for number, value, key in zip(numbers, texts, to_keys(texts), strict=True):
+        by_key.setdefault(key, []).append(number)
         by_value.setdefault(value, []).append(number)
     repeated: list[tuple[str, int]] = []
     slots: dict[str, int | tuple[int, ...]] = {}
