@@ -12,7 +12,8 @@ Read paths walked (each must show the secret rows exactly to users who may read 
   non-correlated EXISTS), relationship paths of every kind (to-many ``children__``, to-one
   ``type__``, through a link table ``artifacts__``, nested ``children__parents__``), order_by
   with a subquery, include= paths, to_dataframe(features=True), get by id / uid / uid prefix
-  / name, search, lookup, validate, inspect, standardize, from_values, feature values
+  / name, search (SQL and, on SQLite, the in-process copy), lookup, validate, inspect,
+  standardize, from_values, feature values
   (get_or_create_feature_value, get_values, feature keywords in filter, to_dataframe
   features=[...]), hierarchies (query_parents/children, view_parents, query_types),
   Query.values_list, relationship traversal (lazy collections), related managers
@@ -270,9 +271,17 @@ def test_get_by_id_uid_prefix_and_name(world: World, repo_as: lr.Repository, rol
             repo_as.get(lr.ULabel, name="secret child")
 
 
-def test_curation_paths(repo_as: lr.Repository, role: str) -> None:
+def test_curation_paths(
+    repo_as: lr.Repository, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     visible = role in READS
     assert ("secret child" in {r.name for r in repo_as.search(lr.ULabel, "secret")}) is visible
+    from lamin_registry.curation import search_memory
+
+    monkeypatch.setattr(search_memory, "BUILD_AT_ONCE", True)  # SQLite: the in-process copy
+    for text in ("secret", "secret child", "secrte chlid"):
+        found = {r.name for r in repo_as.search(lr.ULabel, text)}
+        assert ("secret child" in found) is visible
     lookup = repo_as.lookup(lr.ULabel)
     assert hasattr(lookup, "secret_child") is visible
     assert bool(repo_as.validate(lr.ULabel, ["secret child"], mute=True)[0]) is visible

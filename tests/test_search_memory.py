@@ -8,12 +8,15 @@ first search, and the copy is shown to follow every change of the registry.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_curation_search import *  # noqa: F403 - the same tests, through the copy
 
 import lamin_registry as lr
-from lamin_registry.curation import search_memory
+from lamin_registry.curation import search_copy, search_memory, search_rank
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +57,58 @@ def test_copy_after_rollback(repo: lr.Repository) -> None:
     nested.rollback()
     assert [r.name for r in repo.search(lr.ULabel, "memroll gone")] != ["memroll gone"]
     assert repo.search(lr.ULabel, "memroll kept").scores[0] == 100
+
+
+def test_copy_search_reads_past_hidden_rows(repo: lr.Repository) -> None:
+    """A large lexical tier whose best rows are all hidden: the search reads on until it has
+    ``limit`` visible ones (the copy knows nothing of branches)."""
+    labels = repo.save([lr.ULabel(name=f"memhide {i:03d}") for i in range(300)])
+    first = [label.id for label in labels[:200]]  # the first 200 in name order: to trash
+    repo.delete(repo.filter(lr.ULabel, id__in=first))
+    found = repo.search(lr.ULabel, "memhide", limit=20)
+    assert [record.name for record in found] == [f"memhide {i:03d}" for i in range(200, 220)]
+    assert len(repo.search(lr.ULabel, "memhide", limit=None)) == 100
+
+
+@pytest.mark.sqlite_only  # the copy is SQLite's
+def test_stale_copy_never_returns_wrong_rows(
+    repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy whose key failed to notice a change (forced here) is caught by the records it
+    reads: the search then answers from SQL, with the rows' real texts and scores."""
+    labels = repo.save([lr.ULabel(name=f"memstale {i}") for i in range(30)])
+    assert repo.search(lr.ULabel, "memstale 7")[0] == labels[7]
+    monkeypatch.setattr(search_memory, "_key", lambda connection, fts: ("frozen",))
+    repo.search(lr.ULabel, "memstale 7")  # the copy, now keyed ("frozen",)
+    connection = repo.session.connection()
+    connection.exec_driver_sql(
+        "UPDATE lamindb_ulabel SET name = 'memstale moved' WHERE id = "
+        + ("?" if repo.dialect == "sqlite" else "%s"),
+        (labels[7].id,),
+    )
+    repo.session.expire_all()
+    answers: list[Any] = []
+    copy_search = search_copy.search
+    monkeypatch.setattr(
+        search_copy, "search", lambda *args: answers.append(copy_search(*args)) or answers[-1]
+    )
+    through_copy = repo.search(lr.ULabel, "memstale 7")
+    assert answers == [None]  # the copy noticed the record it read and gave up
+    moved = repo.search(lr.ULabel, "memstale moved")
+    monkeypatch.setattr(search_memory, "texts_for", lambda *args: None)
+    through_sql = repo.search(lr.ULabel, "memstale 7")
+    assert labels[7] not in list(through_copy)  # the copy still says "memstale 7"
+    assert list(through_copy) == list(through_sql)
+    assert through_copy.scores == through_sql.scores
+    assert list(moved) in ([], [labels[7]])  # a stale copy may miss a row, never invent one
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    query=st.text(alphabet="ab c1_-", min_size=1, max_size=12),
+    texts=st.lists(st.text(alphabet="ab c1_-.", max_size=16), min_size=0, max_size=20),
+)
+def test_batched_fuzzy_similarity_is_the_scalar_one(query: str, texts: list[str]) -> None:
+    assert search_rank.fuzzy_similarities(query, texts * 2) == [
+        search_rank.fuzzy_similarity(query, text) for text in texts * 2
+    ]

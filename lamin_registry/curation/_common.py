@@ -55,10 +55,18 @@ def row_conditions(repo: Repository, model: type, query: Query[Any] | None) -> l
         conditions = list(query.where_clause())
     else:
         conditions = list(repo.filter(model).where_clause())
-    if issubclass(model, SQLRecord):
-        hidden = [code for code in HIDDEN_BRANCHES if code != 3 or repo.template_branch_id == 3]
-        conditions.append(model.branch_id.notin_(hidden))  # adopted lamindb: 3 is a branch
+    hidden = hidden_branch_ids(repo, model)
+    if hidden:
+        conditions.append(model.branch_id.notin_(hidden))  # type: ignore[attr-defined]
     return conditions
+
+
+def hidden_branch_ids(repo: Repository, model: type) -> tuple[int, ...]:
+    """The branches curation never reads: trash, archive, template (in an adopted lamindb
+    instance 3 is an ordinary branch); none for registries without branches."""
+    if not issubclass(model, SQLRecord):
+        return ()
+    return tuple(code for code in HIDDEN_BRANCHES if code != 3 or repo.template_branch_id == 3)
 
 
 # -- fields -----------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ The database generates candidates, rapidfuzz ranks them:
   of the query's spread-out trigrams (a transposition or typo destroys at most two of them),
   best bm25 first.
 
+On SQLite, from the second search of unchanged data on, an in-process copy of the registry's
+folded texts finds and ranks the candidates instead (:mod:`.search_memory`,
+:mod:`.search_copy`); the database still decides which records are returned.
+
 Registries or fields without a trigram index fall back to the same statements without the
 index (a scan) and, for fuzzy candidates, to a streamed scan ranked chunk by chunk, so
 memory stays bounded by the chunk size plus the candidates.
@@ -26,18 +30,16 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from ..dberrors import translated
 from ..errors import InvalidArgument
 from ..query import prepared
 from ..query.limits import check_limit, clamp
-from . import search_memory, search_pg
+from . import search_copy, search_memory, search_pg
 from ._common import (
     fold,
     has_column,
@@ -70,17 +72,16 @@ PG_THRESHOLDS = (0.2, 0.45)  # pg_trgm similarity / word similarity for candidat
 FUZZY_CANDIDATES_ALL = 1_000  # with limit=None
 FUZZY_CANDIDATES_WIDE = 2_000  # second try when the first candidates were cut and none fit
 SCAN_CHUNK = 5_000
-MEMORY_FUZZY_CUTOFF = 55.0  # rapidfuzz candidates (lenient); FUZZY_CUTOFF decides
 WORD_SEPARATORS = (" ", "-", "_", "|", "/", "(", ".", ",", ";", ":")
 _IDS: Any = sa.bindparam("lr_ids", expanding=True)  # one statement whatever the number of ids
-_JSON_IDS: Any = sa.select(
-    sa.func.json_each(sa.bindparam("lr_ids_json", type_=sa.Text)).table_valued("value").c.value
-).scalar_subquery()  # SQLite: the ids as one JSON array, the SQL string cached as a whole
 
 _FTS_CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[str, tuple[str, ...] | None]] = (
     weakref.WeakKeyDictionary()
 )
 _TRGM_CACHE: weakref.WeakKeyDictionary[sa.Engine, bool] = weakref.WeakKeyDictionary()
+# a registry's columns never change once mapped: its default search fields and FTS5 table
+_DEFAULT_FIELDS: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
+_FTS_NAMES: weakref.WeakKeyDictionary[type, str] = weakref.WeakKeyDictionary()
 
 
 # -- which fields -------------------------------------------------------------------------------
@@ -93,12 +94,17 @@ def search_fields(model: type, field: Any) -> list[str]:
     string name field); ``"all"``: every public string column; a name, a ``Model.column``
     or a list of them.
     """
-    strings = string_columns(model)
     if field is None:
-        name = name_field(model)
-        if name is None:
-            return strings
-        return [name, "synonyms"] if has_column(model, "synonyms") else [name]
+        default = _DEFAULT_FIELDS.get(model)
+        if default is None:
+            name = name_field(model)
+            if name is None:
+                default = tuple(string_columns(model))
+            else:
+                default = (name, "synonyms") if has_column(model, "synonyms") else (name,)
+            _DEFAULT_FIELDS[model] = default
+        return list(default)
+    strings = string_columns(model)
     if isinstance(field, str) and field == "all":
         return strings
     items = [field] if isinstance(field, str | sa.orm.InstrumentedAttribute) else field
@@ -130,8 +136,11 @@ def _engine(repo: Repository) -> sa.Engine:
 
 
 def fts_table(model: type) -> str:
-    table: str = sa.inspect(model).local_table.name
-    return "lamin_registry_search_" + table.removeprefix("lamindb_")
+    name = _FTS_NAMES.get(model)
+    if name is None:
+        table: str = sa.inspect(model).local_table.name
+        name = _FTS_NAMES[model] = "lamin_registry_search_" + table.removeprefix("lamindb_")
+    return name
 
 
 def _fts_columns(repo: Repository, model: type) -> tuple[str, ...] | None:
@@ -445,22 +454,21 @@ def search(
     if not text or limit == 0 or not fields:
         return SearchResult([], [])
     needle = text if case_sensitive else text.lower()
-    conditions = row_conditions(repo, model, query)
     fts_columns = None
     if repo.dialect == "sqlite":
         available = _fts_columns(repo, model)
         if available is not None and set(fields) <= set(available):
             fts_columns = available
-
-    texts = None
     if fts_columns is not None and not case_sensitive:
         texts = search_memory.texts_for(repo, model, fields, fts_table(model))
-    if texts is not None:
-        ranked = _memory_ranked(repo, model, fields, needle, conditions, texts, limit)
-    else:
-        ranked = _sql_ranked(
-            repo, model, fields, text, needle, case_sensitive, conditions, fts_columns, limit
-        )
+        if texts is not None:
+            found = search_copy.search(repo, model, fields, needle, query, texts, limit)
+            if found is not None:
+                return SearchResult(*found)
+    conditions = row_conditions(repo, model, query)
+    ranked = _sql_ranked(
+        repo, model, fields, text, needle, case_sensitive, conditions, fts_columns, limit
+    )
     if limit is not None:
         ranked = ranked[:limit]
     if not ranked:
@@ -475,81 +483,6 @@ def search(
     ordered = [records[id_] for id_ in ids if id_ in records]
     scores = [round(item[0], 1) for item in ranked if item[2] in records]
     return SearchResult(ordered, scores)
-
-
-def _visible_rows(
-    repo: Repository,
-    model: type,
-    fields: Sequence[str],
-    conditions: Sequence[Any],
-    ids: Sequence[Any],
-    want: int | None,
-) -> list[Sequence[Any]]:
-    """The rows among ``ids`` that the search's conditions admit, in the order of ``ids``,
-    read a chunk at a time until ``want`` of them are found (None: all)."""
-    pk = primary_key(model)
-    columns = [getattr(model, name) for name in fields]
-    found: list[Sequence[Any]] = []
-    chunk_size = SCAN_CHUNK if want is None else max(want, 100)
-    sqlite = repo.dialect == "sqlite"
-    for start in range(0, len(ids), chunk_size):
-        chunk = list(ids[start : start + chunk_size])
-        if sqlite:  # one JSON parameter: the SQL is the same for any number of ids
-            stmt = sa.select(pk, *columns).where(pk.in_(_JSON_IDS), *conditions)
-            params: dict[str, Any] = {"lr_ids_json": json.dumps(chunk)}
-        else:
-            stmt = sa.select(pk, *columns).where(pk.in_(_IDS), *conditions)
-            params = {"lr_ids": chunk}
-        with translated("query failed"):  # Core on the session's connection (autoflushed)
-            repo.session._autoflush()
-            result = repo.session.connection().execute(stmt, params)
-        by_id = {row[0]: row for row in result}
-        found.extend(by_id[id_] for id_ in chunk if id_ in by_id)
-        if want is not None and len(found) >= want:
-            break
-    return found
-
-
-def _memory_ranked(
-    repo: Repository,
-    model: type,
-    fields: Sequence[str],
-    needle: str,
-    conditions: Sequence[Any],
-    texts: search_memory.Texts,
-    limit: int | None,
-) -> list[tuple[float, Any, Any]]:
-    """The tiers from the in-memory texts (:mod:`.search_memory`), checked by the database."""
-    want = None if limit is None else clamp(limit * 3 + 30)
-    seen: set[Any] = set()
-    candidates: list[Any] = []
-    for tier in search_memory.lexical(texts, needle, want):
-        for id_ in tier:
-            if id_ not in seen:
-                seen.add(id_)
-                candidates.append(id_)
-        if want is not None and len(candidates) >= want:
-            break
-    count = FUZZY_CANDIDATES_ALL if limit is None else clamp(2 * limit + 10)
-
-    def similar() -> list[Any]:
-        found = search_memory.fuzzy(texts, needle, count, MEMORY_FUZZY_CUTOFF)
-        return [id_ for id_ in found if id_ not in seen]
-
-    fuzzy_wanted = len(needle) >= 3 and (limit is None or len(candidates) < limit)
-    if want is not None and len(candidates) > want:
-        # a large tier (a prefix most names share): its first visible rows in tier order,
-        # shortest first, are the best of it (equal length, equal score: ordered by name)
-        rows = _visible_rows(repo, model, fields, conditions, candidates, want)
-    else:
-        fuzzy_ids = similar() if fuzzy_wanted else []  # read with the lexical rows: one statement
-        rows = _visible_rows(repo, model, fields, conditions, [*candidates, *fuzzy_ids], None)
-    ranked = _rank(needle, rows, fields, False)
-    if not fuzzy_wanted and len(needle) >= 3 and limit is not None and len(ranked) < limit:
-        # fewer visible than candidates: the fuzzy tier after all
-        fuzzy_rows = _visible_rows(repo, model, fields, conditions, similar(), None)
-        ranked = _rank(needle, [*rows, *fuzzy_rows], fields, False)
-    return ranked
 
 
 def _sql_ranked(

@@ -13,6 +13,7 @@ from typing import Any
 from ._common import split
 
 FUZZY_CUTOFF = 80.0  # fuzzy_similarity below this is "unrelated"
+BATCH = 8  # from this many texts, fuzzy similarities are computed in batches
 EXACT, PREFIX, WORD, CONTAINED, FUZZY = range(5)
 _BANDS = {PREFIX: 90.0, WORD: 80.0, CONTAINED: 70.0}
 
@@ -50,6 +51,17 @@ def _targets(row: Sequence[Any], fields: Sequence[str]) -> list[str]:
 
 
 _WORDS = re.compile(r"[^\W_]+")  # the words of a text: letters and digits
+_SCORERS: tuple[Any, Any] | None = None  # rapidfuzz's fuzz and OSA, imported on first use
+
+
+def _scorers() -> tuple[Any, Any]:
+    global _SCORERS
+    if _SCORERS is None:
+        from rapidfuzz import fuzz
+        from rapidfuzz.distance import OSA
+
+        _SCORERS = (fuzz, OSA)
+    return _SCORERS
 
 
 def fuzzy_similarity(query: str, text: str) -> tuple[float, float]:
@@ -63,8 +75,7 @@ def fuzzy_similarity(query: str, text: str) -> tuple[float, float]:
     query's length (a misspelled prefix, ``lable`` for ``Label1``). The query is split at
     white space only, so its punctuation stays literal (``a%b`` is not ``a_b``).
     """
-    from rapidfuzz.distance import OSA
-
+    _, OSA = _SCORERS or _scorers()
     similarity = 100 * OSA.normalized_similarity(query, text)
     rank = similarity
     query_words, text_words = query.split(), _WORDS.findall(text)
@@ -89,28 +100,100 @@ def fuzzy_similarity(query: str, text: str) -> tuple[float, float]:
     return similarity, rank
 
 
-def _score_row(
-    query: str, row: Sequence[Any], fields: Sequence[str], case_sensitive: bool
-) -> float | None:
-    """The row's score (unrounded), or None when nothing in it relates to the query."""
-    from rapidfuzz import fuzz
+def fuzzy_similarities(query: str, texts: Sequence[str]) -> list[tuple[float, float]]:
+    """:func:`fuzzy_similarity` of each of ``texts``, the same numbers, computed with one
+    rapidfuzz ``cdist`` call per kind of comparison instead of several calls per text."""
+    if len(texts) < BATCH:
+        return [fuzzy_similarity(query, text) for text in texts]
+    _, OSA = _SCORERS or _scorers()
+    import numpy as np
+    from rapidfuzz import process
 
-    best: float | None = None
-    for text in _targets(row, fields):
-        folded = text if case_sensitive else text.lower()
-        tier = _tier(query, folded)
-        if tier == EXACT:
-            return 100.0
-        if tier is not None:
-            score = _BANDS[tier] + min(9.9, fuzz.ratio(query, folded) / 10)
-        else:
-            similarity, rank = fuzzy_similarity(query, folded)
+    def hundredfold(needle: str, choices: list[str]) -> list[float]:
+        found = process.cdist(
+            [needle], choices, scorer=OSA.normalized_similarity, dtype=np.float64
+        )[0].tolist()
+        return [100 * value for value in found]
+
+    similarity = hundredfold(query, list(texts))
+    query_words = query.split()
+    if len(query_words) > 1:
+        ordered = hundredfold(
+            " ".join(sorted(query_words)), [" ".join(sorted(text.split())) for text in texts]
+        )
+        similarity = [max(whole, other) for whole, other in zip(similarity, ordered, strict=True)]
+    rank = list(similarity)
+    if not query_words:
+        return list(zip(similarity, rank, strict=True))
+    needle = " ".join(query_words)
+    count, width = len(query_words), len(needle)
+    parts: list[str] = []
+    owners: list[int] = []
+    cuts: list[str] = []
+    cut_parts: list[int] = []
+    find_words = _WORDS.findall
+    for owner, text in enumerate(texts):
+        words = find_words(text)
+        for size in range(max(1, count - 1), min(len(words), count + 1) + 1):
+            for start in range(len(words) - size + 1):
+                part = " ".join(words[start : start + size])
+                if len(part) > width:
+                    cuts.append(part[:width])
+                    cut_parts.append(len(parts))
+                parts.append(part)
+                owners.append(owner)
+    if not parts:
+        return list(zip(similarity, rank, strict=True))
+    scores = hundredfold(needle, parts)
+    if cuts:
+        for index, score in zip(cut_parts, hundredfold(needle, cuts), strict=True):
+            scores[index] = max(scores[index], score)
+    for owner, score in zip(owners, scores, strict=True):
+        if score > similarity[owner]:
+            similarity[owner] = score
+        rank[owner] = max(rank[owner], score - 1)
+    return list(zip(similarity, rank, strict=True))
+
+
+def score_many(query: str, rows: Sequence[Sequence[str]]) -> list[float | None]:
+    """The score (unrounded) of each row from its texts (already case-folded if wanted), None
+    when nothing in them relates to the query; the fuzzy comparisons of all rows at once
+    (:func:`fuzzy_similarities`)."""
+    fuzz, _ = _SCORERS or _scorers()
+    ratio = fuzz.ratio
+    best: list[float | None] = []
+    fuzzy_texts: list[str] = []
+    fuzzy_rows: list[int] = []
+    for number, texts in enumerate(rows):
+        found: float | None = None
+        for text in texts:
+            tier = _tier(query, text)
+            if tier == EXACT:
+                found = 100.0
+                break
+            if tier is None:
+                fuzzy_texts.append(text)
+                fuzzy_rows.append(number)
+                continue
+            score = _BANDS[tier] + min(9.9, ratio(query, text) / 10)
+            if found is None or score > found:
+                found = score
+        best.append(found)
+    if fuzzy_texts:
+        similarities = fuzzy_similarities(query, fuzzy_texts)
+        for number, (similarity, rank) in zip(fuzzy_rows, similarities, strict=True):
             if similarity < FUZZY_CUTOFF:
                 continue
             score = min(69.9, 0.7 * rank)
-        if best is None or score > best:
-            best = score
+            current = best[number]
+            if current is None or score > current:
+                best[number] = score
     return best
+
+
+def tie_name(row: Sequence[Any]) -> str:
+    """The name that breaks ties between equal scores: the row's first text value."""
+    return next((value for value in row[1:] if isinstance(value, str)), "")
 
 
 def _rank(
@@ -120,15 +203,19 @@ def _rank(
     case_sensitive: bool,
 ) -> list[tuple[float, Any, Any]]:
     """``(score, tie-break name, id)`` for each related row, best first."""
-    ranked: list[tuple[float, Any, Any]] = []
+    unique: list[Sequence[Any]] = []
     seen: set[Any] = set()
     for row in rows:
-        if row[0] in seen:
-            continue
-        seen.add(row[0])
-        score = _score_row(query, row, fields, case_sensitive)
-        if score is not None:
-            name = next((value for value in row[1:] if isinstance(value, str)), "")
-            ranked.append((score, name, row[0]))
+        if row[0] not in seen:
+            seen.add(row[0])
+            unique.append(row)
+    texts = [_targets(row, fields) for row in unique]
+    if not case_sensitive:
+        texts = [[text.lower() for text in row] for row in texts]
+    ranked: list[tuple[float, Any, Any]] = [
+        (score, tie_name(row), row[0])
+        for row, score in zip(unique, score_many(query, texts), strict=True)
+        if score is not None
+    ]
     ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
     return ranked
