@@ -1,5 +1,7 @@
-"""``to_dataframe(features=...)`` read column-wise (lamin_registry/features/frame.py) shows
-what ``get_values()`` shows, for every dtype, on Record, Run and Artifact."""
+"""Reading values: ``to_dataframe(features=...)`` read column-wise
+(lamin_registry/features/frame.py) shows what ``get_values()`` shows, for every dtype, on
+Record, Run and Artifact; ``get_values()`` and ``describe()`` of one record take two
+statements."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pandas as pd
 import pytest
 
 import lamin_registry as lr
-from tests.test_features import VALUES, world  # noqa: F401 - the fixture
+from tests.test_features import VALUES, counted, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -88,3 +90,19 @@ def test_several_values_per_feature(repo: lr.Repository, world: dict[str, Any], 
     assert frame.loc[objs[0].id, "age"] == {41, 42}
     assert frame.loc[objs[0].id, "kind"] == {"human", "mouse"}
     assert frame.loc[objs[1].id, "age"] == 7
+
+
+def test_one_record_reads_in_two_statements(repo: lr.Repository) -> None:
+    """The registries in use, then the values with their features' names and dtypes (no
+    third round trip for the features)."""
+    record = repo.save(
+        lr.Record(name="r", features={"age": 3, "note": "n", "lab": "L1", "labs": ["L1", "L2"]})
+    )
+    with counted(repo) as statements:
+        values = record.features.get_values()
+    assert values == {"lab": "L1", "labs": ["L1", "L2"], "age": 3, "note": "n"}
+    assert len(statements) == 2, statements
+    record.describe()  # loads the related records its fields show (space, branch, ...)
+    with counted(repo) as statements:
+        text = record.describe(return_str=True) or ""
+    assert "labs" in text and len(statements) == 2, statements

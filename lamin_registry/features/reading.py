@@ -146,13 +146,17 @@ def values_statement(
     hosts: Any,
     feature_ids: Sequence[int] | None,
 ) -> Any:
-    """The UNION ALL of the value tables: (table, link id, host, feature, label id, text).
+    """The UNION ALL of the value tables: (table, link id, host, feature, label id, text,
+    feature name, feature dtype string).
 
     ``table`` 0 is the JSON values (``text`` the JSON), ``n`` the ``n``-th categorical link
     table (``text`` the label's name field). No ORDER BY: sorting every row in SQL costs more
-    than ordering the few multi-valued ones in Python (:func:`read`).
+    than ordering the few multi-valued ones in Python (:func:`read`). The feature's name and
+    dtype come with each value: on PostgreSQL a round trip costs more than repeating them.
     """
-    first, cats = value_branches(repo, tables, registries, hosts, feature_ids)
+    first, cats = value_branches(
+        repo, tables, registries, hosts, feature_ids, feature_info=True
+    )
     return sa.union_all(first, *cats) if cats else first
 
 
@@ -164,10 +168,12 @@ def value_branches(
     feature_ids: Sequence[int] | None,
     *,
     label_ids: bool = True,
+    feature_info: bool = False,
 ) -> tuple[Any, list[Any]]:
     """The SELECT of the JSON values and one SELECT per categorical table in use, with the
     columns of :func:`values_statement` (``label_ids=False``: without the label id column,
-    for callers that want the label names only).
+    for callers that want the label names only; ``feature_info=True``: with the feature's
+    name and dtype string as two more columns, joined, so no statement reads them after).
 
     Every branch is restricted to visible values of visible features. When every feature
     is wanted, SQLite is kept from probing the ``(host, feature)`` index once per host and
@@ -184,6 +190,17 @@ def value_branches(
 
     def feature_in(column: Any) -> Any:
         return (column + 0 if sqlite_all else column).in_(visible_features)
+
+    def with_feature(stmt: Any, column: Any) -> Any:
+        """``stmt`` restricted to visible (chosen) features, their name and dtype added."""
+        if not feature_info:
+            return visibility.restrict(stmt, repo).where(feature_in(column))
+        stmt = stmt.add_columns(Feature.name, Feature._dtype_str).join(
+            Feature, Feature.id == column
+        )
+        if feature_ids is not None:
+            stmt = stmt.where(Feature.id.in_(list(feature_ids)))
+        return visibility.restrict(stmt, repo)
 
     def as_text(column: Any) -> Any:  # SQLite stores JSON as text already
         return sa.type_coerce(column, sa.Text) if repo.dialect == "sqlite" else sa.cast(
@@ -210,7 +227,7 @@ def value_branches(
             as_text(FeatureValue.value).label("text"),
         ).join(FeatureValue, FeatureValue.id == json.c.jsonvalue_id)
         feature_column = FeatureValue.feature_id
-    first = visibility.restrict(first, repo).where(hosts(host), feature_in(feature_column))
+    first = with_feature(first, feature_column).where(hosts(host))
     cats = []
     for position, (target, link) in enumerate(tables.cat_links.items(), start=1):
         if target not in registries:
@@ -231,11 +248,7 @@ def value_branches(
             .join(model, model.id == table.c[link.value_column])
             .where(table.c.feature_id.isnot(None))
         )
-        cats.append(
-            visibility.restrict(stmt, repo).where(
-                hosts(table.c[link.host_column]), feature_in(table.c.feature_id)
-            )
-        )
+        cats.append(with_feature(stmt, table.c.feature_id).where(hosts(table.c[link.host_column])))
     return first, cats
 
 
@@ -250,8 +263,8 @@ def read(
     """The visible values of the hosts ``ids`` (a list or a SELECT of ids).
 
     ``objects=True`` yields categorical values as records instead of their name field.
-    Three statements whatever the number of hosts and values: the registries in use, the
-    values, the features found (and one per registry of labels with ``objects=True``).
+    Two statements whatever the number of hosts and values: the registries in use, the
+    values with their features (and one per registry of labels with ``objects=True``).
     """
     import json as jsonlib
 
@@ -283,7 +296,10 @@ def read(
     linked: dict[tuple[int, int], list[tuple[int, int, Any]]] = defaultdict(list)
     loads = _json_loads()
     inline = tables.inline_json  # one JSON value per host and feature: nothing to order
-    for table, link, host_id, feature_id, label_id, text in rows:
+    features = result.features
+    for table, link, host_id, feature_id, label_id, text, name, dtype_str in rows:
+        if feature_id not in features:
+            features[feature_id] = FeatureInfo(feature_id, name, dtype_str)
         if table == 0 and inline:
             by_host[host_id][feature_id].append(loads(text))
         elif table == 0:
@@ -313,9 +329,6 @@ def read(
         else:
             by_host[host_id][feature_id] = [value for _, _, value in items]
     del linked
-    seen = {feature_id for per_host in by_host.values() for feature_id in per_host}
-    if seen:
-        result.features.update(feature_infos(repo, sorted(seen)))
     dated = {
         fid: dtype
         for fid in result.features
