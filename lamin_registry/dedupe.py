@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from itertools import repeat
+from operator import is_not
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -39,7 +41,7 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
     earlier in it map to that earlier record. A match receives the new record's non-None
     constructor values (lamindb's rule) and the new record leaves its related objects.
     """
-    from .repository import _apply_changes, _detach_from_related, _type_id
+    from .repository import _apply_changes, _detach_from_related
 
     name_field = getattr(model, "_name_field", None)
     resolver = getattr(model, "_resolve_stored", None)
@@ -54,35 +56,14 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
     # column), no version -- is the name itself: a bulk save of 1,000,000 new names then
     # holds no tuple a record, only references (see _compact)
     plain_type = ANY_TYPE if has_type else None
-    keys: list[Any] = []
-    append = keys.append
-    plain = True  # every key a name: no None, no tuple
-    for record in records:
-        state = record.__dict__
-        name = state.get(name_field)
-        if (
-            not isinstance(name, str)
-            or state.get("_revises") is not None
-            or state.get("_uid_given", False)  # a deliberate uid is never deduplicated
-        ):
-            append(None)
-            plain = False
-            continue
-        type_id = _type_id(record) if has_type else None
-        if (
-            has_type
-            and type_id is None
-            and not state.get("_type_given", False)
-            and state.get("type") is None
-        ):
-            type_id = ANY_TYPE  # lamindb: no type passed, the whole registry
-        version = state.get("version_tag") if versioned else None
-        if type_id is plain_type and version is None:
-            append(name)
-        else:
-            append((name, type_id, version))
-            plain = False
-    names = {key if isinstance(key, str) else key[0] for key in keys if key is not None}
+    keys: list[Any] | None = _plain_keys(records, name_field, has_type, versioned)
+    plain = keys is not None  # every key a name: no None, no tuple
+    if keys is None:
+        keys = _keys(records, name_field, has_type, versioned, plain_type)
+        plain = all(map(isinstance, keys, repeat(str)))
+    names = set(keys) if plain else {
+        key if isinstance(key, str) else key[0] for key in keys if key is not None
+    }
     stored: dict[Any, Any] = {}
     if names:  # one row per name under concurrency: lock the names, then look
         concurrency.lock_names(repo.session, sa.inspect(model).local_table.name, names)
@@ -112,6 +93,64 @@ def stored_matches(repo: Repository, model: type, records: Sequence[Any]) -> lis
             _detach_from_related(record)
             matches[index] = match
     return matches
+
+
+def _plain_keys(
+    records: Sequence[Any], name_field: str, has_type: bool, versioned: bool
+) -> list[Any] | None:
+    """The names of ``records`` when each one's key is its name alone (a name given, no type
+    passed, no version, no deliberate uid, not revising): C-level passes over the records,
+    about a tenth of :func:`_keys`'s per-record loop. None when any record is otherwise."""
+    dicts = [record.__dict__ for record in records]
+    names = list(map(dict.get, dicts, repeat(name_field)))
+    if not all(map(isinstance, names, repeat(str))):
+        return None
+    unset = ["_revises"]  # None or absent everywhere
+    if has_type:
+        unset += ["type", "type_id"]
+    if versioned:
+        unset.append("version_tag")
+    if any(any(map(is_not, map(dict.get, dicts, repeat(key)), repeat(None))) for key in unset):
+        return None
+    given = ["_uid_given", "_type_given"] if has_type else ["_uid_given"]
+    if any(any(map(dict.get, dicts, repeat(key))) for key in given):  # False or absent
+        return None
+    return names
+
+
+def _keys(
+    records: Sequence[Any], name_field: str, has_type: bool, versioned: bool, plain_type: Any
+) -> list[Any]:
+    """Each record's key: its name; ``(name, type, version)`` when a type was passed or a
+    version given; None when it is never matched (no name, a deliberate uid, a revision)."""
+    from .repository import _type_id
+
+    keys: list[Any] = []
+    append = keys.append
+    for record in records:
+        state = record.__dict__
+        name = state.get(name_field)
+        if (
+            not isinstance(name, str)
+            or state.get("_revises") is not None
+            or state.get("_uid_given", False)  # a deliberate uid is never deduplicated
+        ):
+            append(None)
+            continue
+        type_id = _type_id(record) if has_type else None
+        if (
+            has_type
+            and type_id is None
+            and not state.get("_type_given", False)
+            and state.get("type") is None
+        ):
+            type_id = ANY_TYPE  # lamindb: no type passed, the whole registry
+        version = state.get("version_tag") if versioned else None
+        if type_id is plain_type and version is None:
+            append(name)
+        else:
+            append((name, type_id, version))
+    return keys
 
 
 def _stored_by_key(

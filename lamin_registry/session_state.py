@@ -53,7 +53,9 @@ def _hand_new_to_parent(nested: SessionTransaction) -> None:
     """Move the savepoint's new objects to the enclosing transaction before it is released.
 
     Releasing does the same with ``WeakKeyDictionary.update``, a Python-level loop of about
-    4 µs an object (0.4 s after a bulk save of 100,000 records); this is one comprehension.
+    4 µs an object (0.4 s after a bulk save of 100,000 records); here the savepoint's dictionary
+    is handed over whole when the enclosing transaction has fewer new objects, else moved
+    entry by entry.
     Only when nothing is left to flush: the release then cannot fail on the objects, and a
     rollback of the enclosing transaction still finds them in its own new objects.
     """
@@ -64,6 +66,18 @@ def _hand_new_to_parent(nested: SessionTransaction) -> None:
     from .bulk import gc_paused
 
     target: Any = parent._new
+    if parent._is_transaction_boundary and len(target.data) <= len(new.data):
+        # The savepoint's dictionary becomes the enclosing transaction's, the few objects of
+        # the enclosing one moved into it: no second dictionary and no new weak reference a
+        # record (about 120 bytes each: 120 MB after a bulk save of 1,000,000). The weak
+        # references' callbacks name the dictionary object, which moves with them. Only for
+        # a transaction that owns its dictionary (a subtransaction shares its parent's).
+        with gc_paused():
+            for obj in list(target.keys()):
+                new[obj] = True
+        target.data.clear()
+        parent._new, nested._new = new, target
+        return
     remove = target._remove
     ref = weakref.ref
     source, data = new.data, target.data

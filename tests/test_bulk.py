@@ -313,6 +313,22 @@ def _interleaving_trigger(repo: lr.Repository, when_name: str, intruder: str) ->
         )
 
 
+@pytest.mark.parametrize("before", [1, 1_500])  # fewer new records than the batch, or more
+def test_rollback_after_a_bulk_save_with_earlier_new_records(
+    repo: lr.Repository, before: int
+) -> None:
+    """The hand-over of a bulk save's new records to the enclosing transaction keeps that
+    transaction's own new records: a rollback makes both transient."""
+    start = prefix()
+    savepoint = repo.session.begin_nested()
+    earlier = repo.save(labels([f"{start}a{i}" for i in range(before)]))
+    later = repo.save(labels([f"{start}b{i}" for i in range(1_200)]))
+    assert stored_count(repo, start) == before + 1_200
+    savepoint.rollback()
+    assert all(sa.inspect(record).transient for record in earlier + later)
+    assert stored_count(repo, start) == 0
+
+
 def test_ids_right_when_another_row_lands_inside_the_batch(repo: lr.Repository) -> None:
     """The ids come back right even when the new rows' ids are not contiguous."""
     start = prefix()

@@ -133,6 +133,42 @@ def test_uid_lengths_and_alphabet(model: type, kwargs: dict[str, object], length
         assert uid.endswith("0000")
 
 
+def test_uids_from_the_pool_are_distinct_across_threads_and_a_fork() -> None:
+    """uids come from a per-length pool: never handed out twice, in threads or a child."""
+    import os
+    import sys
+    import threading
+
+    from lamin_registry.uids import base62
+
+    drawn: list[str] = []
+
+    def draw() -> None:
+        drawn.extend(base62(8) for _ in range(3_000))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(drawn)) == len(drawn) == 12_000
+    assert all(len(uid) == 8 and set(uid) <= set(ALPHABET) for uid in drawn)
+    if sys.platform == "win32" or not hasattr(os, "fork"):
+        return
+    base62(12)  # the pool of 12-character uids is filled in the parent
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, "".join(base62(12) for _ in range(10)).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(write)
+    child = os.read(read, 120).decode()
+    os.close(read)
+    parent = "".join(base62(12) for _ in range(10))
+    assert len(child) == 120 and child != parent
+
+
 def test_repr_shows_uid_first() -> None:
     text = repr(lr.ULabel(name="T cell", uid="abcdEFGH"))
     assert text.startswith("ULabel(uid='abcdEFGH', name='T cell'")

@@ -73,6 +73,10 @@ class _InitSpec:
     # save of 1,000,000). None reads, inserts and dedupes as an absent value does; columns
     # where None is a value (JSON ``null``) are left out.
     blank: dict[str, None] = field(default_factory=dict)
+    # ``blank`` with the scalar defaults of plain columns in it (written before the keyword
+    # arguments, which overwrite them); the scalar defaults of other columns, set afterwards
+    initial: dict[str, Any] = field(default_factory=dict)
+    set_defaults: list[tuple[str, Any]] = field(default_factory=list)
 
 
 _NOT_PARAMETERS = frozenset({
@@ -189,7 +193,11 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
         prop.key: None for prop in mapper.column_attrs
         if prop.key in plain and not prop.columns[0].type.should_evaluate_none
     }
+    initial: dict[str, Any] = dict(blank)
+    initial.update((key, default) for key, default in scalar_defaults if key in plain)
     return _InitSpec(
+        initial=initial,
+        set_defaults=[(key, value) for key, value in scalar_defaults if key not in plain],
         allowed=frozenset(allowed),
         aliases=dict(cls._init_aliases),
         required=required,
@@ -214,7 +222,31 @@ def check_field_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
     check = _init_spec(cls).checks.get(key)
     if check is None or value is None:
         return
+    _check_value(cls, key, value, check)
+
+
+def _check_value(
+    cls: type[BaseSQLRecord],
+    key: str,
+    value: Any,
+    check: tuple[type | tuple[type, ...], int | None],
+) -> None:
+    """:func:`check_field_value` for a value that is not None, its column's check known."""
     expected, max_length = check
+    if type(value) is str and expected is str:  # the common case, without isinstance calls
+        if max_length is not None and len(value) > max_length:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
+            )
+        if "\x00" in value:
+            raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+        return
+    if type(value) is int and expected is int:
+        if max_length is not None and not -(1 << max_length - 1) <= value < 1 << max_length - 1:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} holds {max_length}-bit integers, got {value}"
+            )
+        return
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         names = (
             expected.__name__
@@ -352,8 +384,8 @@ class BaseSQLRecord(DeclarativeBase):
                 f"{cls.__name__}({cls._name_field or 'name'}='...')."
             )
         spec = _init_spec(cls)
-        unknown = [key for key in kwargs if key not in spec.allowed]
-        if unknown:
+        if not spec.allowed.issuperset(kwargs):
+            unknown = [key for key in kwargs if key not in spec.allowed]
             raise FieldValidationError(
                 f"Unknown keyword argument(s) {', '.join(map(repr, unknown))} for "
                 f"{cls.__name__}. Only {', '.join(spec.parameters)} are valid keyword "
@@ -363,21 +395,22 @@ class BaseSQLRecord(DeclarativeBase):
             if alias in kwargs:
                 kwargs[target] = kwargs.pop(alias)
         self._prepare_kwargs(kwargs)
-        state, plain = self.__dict__, spec.plain
-        state.update(spec.blank)
+        state, plain, checks, relations = self.__dict__, spec.plain, spec.checks, spec.relations
+        state.update(spec.initial)  # blank and the plain scalar defaults, in one shared order
         for key, value in kwargs.items():
-            check_field_value(cls, key, value)
-            check_related_value(cls, key, value)
+            if value is not None:
+                check = checks.get(key)
+                if check is not None:
+                    _check_value(cls, key, value, check)
+                elif key in relations:
+                    check_related_value(cls, key, value)
             if key in plain:
                 state[key] = value
             else:  # relationships (backrefs), properties, columns with listeners
                 setattr(self, key, value)
-        for key, default in spec.scalar_defaults:
+        for key, default in spec.set_defaults:
             if key not in kwargs:
-                if key in plain:
-                    state[key] = default
-                else:
-                    setattr(self, key, default)
+                setattr(self, key, default)
         missing = [
             key
             for key, rel in spec.required
