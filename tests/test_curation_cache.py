@@ -230,3 +230,17 @@ def test_a_commit_by_a_plain_sqlite3_connection_is_seen(setup: Setup) -> None:
     raw.close()
     with setup.inst.session() as repo:
         assert check(repo, ["c7", "from sqlite3"]) == [False, True]
+
+
+def test_the_copies_stay_within_their_budget(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamin_registry.curation import value_cache
+
+    monkeypatch.setattr(value_cache, "BUDGET", 25)
+    with setup.inst.session() as repo:
+        for field in ("name", "uid", "description"):
+            repo.validate(lr.ULabel, ["c1"], field=field, mute=True)
+        store = repo.session.connection().info.get(value_cache._INFO, {})
+        assert sum(len(entry.values or ()) for entry in store.values()) <= 25 or len(store) == 1
+        assert check(repo, ["c1", "zz"]) == [True, False]

@@ -118,6 +118,7 @@ class _Layout:
 
 _LAYOUTS: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
 _LAYOUTS_KEPT = 8
+_LAYOUT_MAX_ROWS = 200_000
 _LAYOUTS_LOCK = threading.Lock()
 
 
@@ -156,6 +157,8 @@ def _layout(model: type, column: str, keep: str | bool, field_values: list[Any])
                      for numbers in by_value.values()],
         repeated=repeated,
     )
+    if len(field_values) > _LAYOUT_MAX_ROWS:
+        return layout  # not kept: memory
     with _LAYOUTS_LOCK:
         _LAYOUTS.pop(name, None)
         _LAYOUTS[name] = layout

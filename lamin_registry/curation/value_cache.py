@@ -61,7 +61,9 @@ MAX_ROWS = 500_000
 SCAN_FACTOR = 4
 SMALL = 1_000
 ENTRIES = 8
-"""Sets kept per connection (least recently used dropped first)."""
+"""Sets kept per connection (least recently used dropped first) ..."""
+BUDGET = 1_000_000
+"""... holding at most this many values together."""
 
 _INFO = "lamin_registry.value_cache"
 _TRACKED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
@@ -117,7 +119,9 @@ def visible_values(
         values = frozenset(found)
         store[name] = _Entry(key, values)
     store.move_to_end(name)
-    while len(store) > ENTRIES:
+    while len(store) > ENTRIES or (
+        len(store) > 1 and sum(len(e.values or ()) for e in store.values()) > BUDGET
+    ):
         store.popitem(last=False)
     return values
 
