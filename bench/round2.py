@@ -106,9 +106,14 @@ def typo(text: str, rng: random.Random) -> str:
     return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1:]
 
 
-def search_queries(names: list[str], count: int = 100) -> list[str]:
+def search_queries(names: list[str], count: int = 100,
+                   sources: list[str] | None = None) -> list[str]:
+    """Exact names, prefixes (2/3 of the name) and typos, a third each; ``sources`` (if
+    given) receives the name each query was made from."""
     rng = random.Random(7)
     picks = rng.sample(names, count)
+    if sources is not None:
+        sources.extend(picks)
     queries = []
     for i, name in enumerate(picks):
         kind = i % 3
@@ -251,34 +256,59 @@ def sqlite_get(inst: lr.Instance, path: Path, count: int, repeat: int) -> None:
     conn.close()
 
 
-def fill(inst: lr.Instance, names: list[str]) -> None:
-    with inst.session() as repo:
-        repo.save([lr.ULabel(name=name) for name in names])
+def fill(inst: lr.Instance, names: list[str], chunk: int = 100_000) -> None:
+    for start in range(0, len(names), chunk):  # a million objects at once: ~1.5 GB
+        with inst.session() as repo:
+            repo.save([lr.ULabel(name=name) for name in names[start : start + chunk]])
+
+
+def _rss_mb() -> float:
+    import resource
+
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
 
 
 def sqlite_search(directory: Path, sizes: list[int], repeat: int) -> None:
+    """Median of 100 look-alike queries (wall and CPU time), after a warm-up whose second
+    search builds the in-process copy (its time and the process's RSS growth reported)."""
     from rapidfuzz import process
 
     for size in sizes:
         names = lookalike_names(size)
         inst = lr.connect(f"sqlite:///{directory / f'search{size}.db'}", user="bench")
+        start = time.perf_counter()
         fill(inst, names)
-        queries = search_queries(names)
+        filled = time.perf_counter() - start
+        sources: list[str] = []
+        queries = search_queries(names, sources=sources)
         with inst.session() as repo:
+            start = time.perf_counter()
+            repo.search(lr.ULabel, queries[0])  # the SQL path (the copy is built next time)
+            first = time.perf_counter() - start
+            rss = _rss_mb()
+            start, cpu = time.perf_counter(), time.process_time()
+            repo.search(lr.ULabel, queries[1])
+            build, build_cpu = time.perf_counter() - start, time.process_time() - cpu
+            grown = _rss_mb() - rss
             for query in queries[:5]:  # warm-up
                 repo.search(lr.ULabel, query)
-            times = []
+            times, cpu_times = [], []
             for query in queries:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 repo.search(lr.ULabel, query)
                 times.append(time.perf_counter() - start)
-            found = sum(
-                1 for i, query in enumerate(queries)
-                if i % 3 == 2 and any(
-                    r.name in names and query != r.name and len(r.name) == len(query)
-                    for r in repo.search(lr.ULabel, query)
-                )
+                cpu_times.append(time.process_time() - cpu)
+            results = [[r.name for r in repo.search(lr.ULabel, query)] for query in queries]
+        found = sum(
+            1 for i, query in enumerate(queries)
+            if i % 3 == 2 and any(
+                name in names and query != name and len(name) == len(query)
+                for name in results[i]
             )
+        )
+        sourced = sum(1 for i in range(2, len(queries), 3) if sources[i] in results[i])
+        exact = sum(1 for i in range(0, len(queries), 3) if results[i][:1] == [queries[i]])
         floor_times = []
         for query in queries[:20]:
             start = time.perf_counter()
@@ -287,8 +317,14 @@ def sqlite_search(directory: Path, sizes: list[int], repeat: int) -> None:
         target = "<= 2 ms" if size <= 10_000 else "<= 10 ms" if size <= 100_000 else "<= 60 ms"
         row(f"search look-alike names, {size:,} rows: median of 100", statistics.median(times),
             statistics.median(floor_times), "rapidfuzz.extract in memory", target, unit="ms")
-        say(f"    typo queries with a same-length stored name in the results: {found}/33; "
+        kinds = [statistics.median(times[k::3]) * 1000 for k in range(3)]
+        say(f"    CPU median {statistics.median(cpu_times) * 1000:.2f} ms; exact / prefix / typo "
+            f"medians {kinds[0]:.2f} / {kinds[1]:.2f} / {kinds[2]:.2f} ms; "
             f"max {max(times) * 1000:.1f} ms")
+        say(f"    exact names first: {exact}/34; typo queries with their source name in the "
+            f"results: {sourced}/33, with a same-length stored name: {found}/33")
+        say(f"    fill {filled:.1f} s; first search (SQL) {first * 1000:.0f} ms; second search "
+            f"(builds the copy) {build:.2f} s wall, {build_cpu:.2f} s CPU, RSS +{grown:.0f} MB")
         inst.close()
 
 
@@ -339,14 +375,18 @@ def sqlite_peer(directory: Path) -> None:
             return time.perf_counter() - start
 
         repo.search(lr.ULabel, "label 123")  # the copy is built on the second search
+        cpu = time.process_time()
+        searched = timed(lambda: [repo.search(lr.ULabel, "label 123") for _ in range(100)])
+        cpu = time.process_time() - cpu
+        say(f"    search 'label 123' x100 (the first builds the copy): {searched:.3f} s wall, "
+            f"{cpu:.3f} s CPU")
         peer += [
             ("1k get(name=)", timed(lambda: [repo.get(lr.ULabel, name=n) for n in names[::10]]),
              2.68),
             ("1k get(uid)", timed(lambda: [repo.get(lr.ULabel, u) for u in uids]), 1.57),
             ("1k get(uid prefix)", timed(lambda: [repo.get(lr.ULabel, u[:6]) for u in uids]),
              1.84),
-            ("search 'label 123' x100",
-             timed(lambda: [repo.search(lr.ULabel, "label 123") for _ in range(100)]), 2.27),
+            ("search 'label 123' x100", searched, 2.27),
             ("validate 10k", timed(lambda: repo.validate(lr.ULabel, names, mute=True)), 0.030),
             ("lookup 10k", timed(lambda: repo.lookup(lr.ULabel)), 1.10),
         ]
