@@ -112,3 +112,14 @@ def test_batched_fuzzy_similarity_is_the_scalar_one(query: str, texts: list[str]
     assert search_rank.fuzzy_similarities(query, texts * 2) == [
         search_rank.fuzzy_similarity(query, text) for text in texts * 2
     ]
+
+
+def test_a_pending_record_the_database_refuses_is_a_registry_error(repo: lr.Repository) -> None:
+    """search flushes the session first: a refused pending record raises lamin_registry's
+    IntegrityError, not SQLAlchemy's (also on the very first search of a connection)."""
+    stored = repo.save(lr.ULabel(name="memflush a"))
+    twin = lr.ULabel(name="memflush b")
+    twin.uid = stored.uid
+    repo.session.add(twin)
+    with pytest.raises(lr.errors.IntegrityError, match="uid"):
+        repo.search(lr.ULabel, "memflush")

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
+from ..dberrors import translated
 from ..errors import InvalidArgument
 from ..query import prepared
 from ..query.limits import check_limit, clamp
@@ -454,6 +455,8 @@ def search(
     if not text or limit == 0 or not fields:
         return SearchResult([], [])
     needle = text if case_sensitive else text.lower()
+    with translated("query failed"):  # pending changes first: a refused one raises here
+        repo.session._autoflush()
     fts_columns = None
     if repo.dialect == "sqlite":
         available = _fts_columns(repo, model)

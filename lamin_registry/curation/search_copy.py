@@ -75,10 +75,11 @@ def search(
     ranked.sort(key=_order)
     try:
         found = _read(texts, fields, loader, ranked, limit)
-        if limit is not None and len(found) < limit and (cut or not fuzzy_done):
-            # rows hidden from this search left room: the whole lexical tiers, then fuzzy
-            more = _lexical(texts, needle, None, seen)
-            if len(needle) >= 3 and not fuzzy_done:
+        fuzzy_left = len(needle) >= 3 and not fuzzy_done
+        if limit is not None and len(found) < limit and (cut or fuzzy_left):
+            # rows hidden from this search left room: the rest of the lexical tiers, then fuzzy
+            more = _lexical(texts, needle, None, seen) if cut else []
+            if fuzzy_left:
                 more.extend(_fuzzy(texts, needle, limit, seen, len(found)))
             more.sort(key=_order)
             found += _read(texts, fields, loader, more, limit - len(found))

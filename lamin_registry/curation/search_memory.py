@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..dberrors import translated
 from ..query import prepared
 from ._common import split
 
@@ -114,7 +115,8 @@ def texts_for(
     if cache is None:
         cache = _CACHE.setdefault(engine, {})
     name = (table.name, tuple(fields))
-    repo.session._autoflush()
+    with translated("query failed"):  # a pending record the database refuses
+        repo.session._autoflush()
     connection = prepared._connection(repo.session)
     key = _key(connection, fts)
     found = cache.get(name)
