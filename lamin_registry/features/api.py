@@ -148,10 +148,13 @@ def get_values(repo: Repository, record: Any, *, objects: bool = False) -> dict[
 
 
 def joining(records: Sequence[Any], existing: Sequence[int]) -> set[int]:
-    """Indexes of stored Records whose type changes in this save (before the flush): they
-    may be joining a sheet and are checked like new ones (lamindb checks every
-    ``record.type = sheet``)."""
-    moved = set()
+    """Indexes of Records :func:`after_save` checks, read before the flush: stored Records
+    whose type changes in this save (they may be joining a sheet and are checked like new
+    ones: lamindb checks every ``record.type = sheet``), and Record types with a schema that
+    are new or whose schema changes (the schema's index feature must be ``str``)."""
+    from .sheet_values import sheet_types
+
+    moved = sheet_types(records)
     for i in existing:
         record = records[i]
         if type(record).__name__ != "Record" or not hasattr(record, "type_id"):
@@ -173,9 +176,11 @@ def after_save(
     changed: ``moved``) are checked against its schema, and pending ``features={...}`` are
     set on the stored records (replace semantics, as lamindb). Runs inside the save's
     savepoint: a failure undoes the insert or the type change too."""
+    from .sheet_values import check_sheet_types
     from .sheets import check_join, sheet_schemas, take_index
 
     moved = moved or set()
+    check_sheet_types(repo, [stored[i] for i in sorted(moved)])
     new = {i for indexes in new_by_model.values() for i in indexes}
     joins = new | moved
     type_ids = [
@@ -196,8 +201,8 @@ def after_save(
                 if pending is not None:
                     pending = take_index(record, schema, pending)
                     repo.session.flush()
-            if pending is not None:
-                store.annotate(repo, type(record), [record.id], pending, "set")
+            if pending is not None:  # checked against a sheet above
+                store.annotate(repo, type(record), [record.id], pending, "set", checked=True)
         except ValidationError:
             if pending is not None:
                 given.__dict__[PENDING] = pending  # the record stays as the caller built it

@@ -307,8 +307,15 @@ def annotate(
     ids: Sequence[int],
     values: Mapping[Any, Any],
     action: str,
+    *,
+    checked: bool = False,
 ) -> None:
-    """``add``, ``set`` or ``update`` ``values`` on the hosts ``ids`` of ``model``."""
+    """``add``, ``set`` or ``update`` ``values`` on the hosts ``ids`` of ``model``.
+
+    Records inside a sheet are checked against its schema first
+    (:func:`lamin_registry.features.sheet_values.check_annotation`) unless ``checked``
+    (a save that just checked them joining it)."""
+    from .sheet_values import check_annotation
     from .tables import host_name, host_tables
 
     tables = host_tables(host_name(model))
@@ -316,6 +323,9 @@ def annotate(
         raise ValidationError(f"{action}_values() takes a dict of feature values, got {values!r}")
     features = resolve_features(repo, values.keys(), values, strict=False)
     planned = plan(repo, tables, features, values, action)
+    if tables.host == "Record" and not checked and ids:
+        names_kept = check_annotation(repo, ids, features, values, action)
+        planned = [item for item in planned if item.feature.id not in names_kept]
     if action == "add" and tables.host == "Record":
         to_one = [
             item.feature.name for item in planned if not item.dtype.is_list and not item.is_null
