@@ -132,3 +132,20 @@ def test_postgresql_plans_each_statement_for_its_values(repo: lr.Repository) -> 
     too (``lr.instance.configure_postgresql_engine``)."""
     driver = repo.session.connection().connection.driver_connection
     assert driver is not None and driver.prepare_threshold is None
+
+
+def test_count_then_page_follow_a_branch_switch(repo: lr.Repository) -> None:
+    """``q.count()`` and a page of ``q`` restrict the filter's subqueries once per
+    visibility (Query._visible_conditions): a label visible on one branch only matches there,
+    whichever of the derived queries runs after the switch."""
+    repo.save(lr.Feature(name="lab", dtype=lr.ULabel))
+    record = repo.save(lr.Record(name="on main"))
+    repo.switch_branch("side", create=True)
+    label = repo.save(lr.ULabel(name="side label"))
+    record.features.set_values({"lab": label})
+    query = repo.filter(lr.Record, lab="side label")
+    assert query.count() == 1
+    repo.switch_branch("main")
+    assert query.order_by("id").limit(10).all() == [] and query.count() == 0
+    repo.switch_branch("side")
+    assert query.order_by("id").limit(10).all() == [record]

@@ -189,6 +189,9 @@ class Query(Generic[T]):
         # regular expressions): it then runs inside a savepoint on PostgreSQL, so an error
         # does not abort the caller's transaction.
         self._fragile = fragile
+        # the conditions restricted for a visibility (see _visible_conditions); derived
+        # queries with the same conditions (order_by, limit, ...) share it
+        self._restricted: dict[Any, list[Any]] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -202,6 +205,8 @@ class Query(Generic[T]):
             limit=changes.get("limit", self._limit),
             fragile=changes.get("fragile", self._fragile),
         )
+        if "conditions" not in changes:
+            query._restricted = self._restricted
         return query
 
     def _built(
@@ -292,7 +297,22 @@ class Query(Generic[T]):
         """The conditions with the repository's visibility rules applied, to the query's
         own rows and to every row its conditions read through a subquery."""
         visibility = self.repo._visibility(self.model, branches=self._branch_filtered)
-        return [*self._related_visible(self._conditions), *visibility]
+        return [*self._visible_conditions(), *visibility]
+
+    def _visible_conditions(self) -> list[Any]:
+        """``_related_visible(self._conditions)``, kept per visibility (visible branches,
+        readable spaces) for this query and the queries derived from it without new
+        conditions: ``q.count()`` then ``q.order_by(...).limit(100)`` restrict the
+        subqueries of the filter once (restricting compiles each subquery: ~0.4 ms apiece)."""
+        repo = self.repo
+        readable = repo.permissions.readable()
+        key = (tuple(repo.visible_branch_ids), None if readable is None else tuple(readable))
+        restricted = self._restricted.get(key)
+        if restricted is None:
+            if len(self._restricted) > 8:
+                self._restricted.clear()
+            restricted = self._restricted[key] = self._related_visible(self._conditions)
+        return list(restricted)
 
     def _related_visible(self, elements: Sequence[Any]) -> list[Any]:
         """``elements`` with visibility applied inside their subqueries (relationship
