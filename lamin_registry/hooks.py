@@ -6,6 +6,7 @@ column defaults apply (``created_by_id`` 1, the instance's creator).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -130,7 +131,9 @@ def _after_begin(session: Session, transaction: object, connection: sa.Connectio
     repo: Repository | None = session.info.get(REPOSITORY_KEY)
     act_as(connection, repo)
     if repo is not None and connection.dialect.name == "postgresql":
-        set_database_user(connection, repo.user_id)
+        user_id = repo.user_id
+        if not _database_user_holds(transaction, connection, user_id):
+            set_database_user(connection, user_id, transaction)
     elif repo is not None:
         begin_sqlite_transaction(connection)
 
@@ -148,12 +151,59 @@ def begin_sqlite_transaction(connection: sa.Connection) -> None:
     begin(connection)
 
 
-def set_database_user(connection: sa.Connection, user_id: int) -> None:
-    """``SET LOCAL lamin_registry.user_id``: the user the PostgreSQL policies check."""
+# What set_database_user sent in which session transaction (dropped with the transaction),
+# and every user id sent under each outermost one: see _database_user_holds.
+_SENT: weakref.WeakKeyDictionary[Any, tuple[sa.Connection, int]] = weakref.WeakKeyDictionary()
+_SENT_UNDER: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
+def _outermost(transaction: Any) -> Any:
+    while transaction.parent is not None:
+        transaction = transaction.parent
+    return transaction
+
+
+def set_database_user(
+    connection: sa.Connection, user_id: int, transaction: Any = None
+) -> None:
+    """``SET LOCAL lamin_registry.user_id``: the user the PostgreSQL policies check.
+
+    ``transaction``: the session transaction (innermost) it is sent in, noted so that a
+    savepoint inside it need not send it again (:func:`_database_user_holds`).
+    """
     connection.execute(
         sa.text("SELECT set_config('lamin_registry.user_id', :user_id, true)"),
         {"user_id": str(user_id)},
     )
+    if transaction is not None:
+        _SENT[transaction] = (connection, user_id)
+        _SENT_UNDER.setdefault(_outermost(transaction), set()).add(user_id)
+
+
+def _database_user_holds(transaction: Any, connection: sa.Connection, user_id: int) -> bool:
+    """Whether ``lamin_registry.user_id`` is ``user_id`` already as savepoint ``transaction``
+    begins, so the ``set_config`` round trip can be left out.
+
+    ``set_config(..., true)`` lasts to the end of the database transaction, is kept by a
+    released savepoint, and is undone by rolling back a savepoint opened before it. A value
+    sent in a session transaction that is still active (an ancestor of this savepoint) was
+    sent before any savepoint that is open or may still be rolled back to inside it, so it
+    is undone only with that transaction. If every value sent under the outermost session
+    transaction was ``user_id``, the value in force is ``user_id``: leave it. Any other
+    value sent meanwhile (another repository on the session) and it is sent again, as at
+    every begin before.
+    """
+    if not getattr(transaction, "nested", False):
+        return False  # a real transaction (or the session's own savepoint): set it
+    if _SENT_UNDER.get(_outermost(transaction)) != {user_id}:
+        return False
+    ancestor = transaction.parent
+    while ancestor is not None:
+        sent = _SENT.get(ancestor)
+        if sent is not None and sent[0] is connection:
+            return True
+        ancestor = ancestor.parent
+    return False
 
 
 CHECKED = {"lamin_registry_checked": True}

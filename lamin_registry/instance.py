@@ -154,7 +154,13 @@ def configure_postgresql_engine(engine: sa.Engine) -> None:
     statement of the session, those inside functions and triggers included, and made
     annotating 20,000 records 4x slower.) psycopg2 never prepares; asyncpg prepares every
     statement and is left as it is.
+
+    The one exception: ``get``'s look-ups by primary key, unique column or indexed name are
+    sent prepared (:mod:`lamin_registry.pg_prepare`), one plan fitting every value there.
     """
+    from . import pg_prepare
+
+    pg_prepare.install(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:

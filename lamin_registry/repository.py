@@ -95,7 +95,9 @@ class Repository:
         self.user = self._resolve_user(user)
         session.info[hooks.REPOSITORY_KEY] = self
         if self.dialect == "postgresql":
-            hooks.set_database_user(session.connection(), self.user_id)
+            connection = session.connection()  # begins the transaction if need be
+            transaction = session.get_nested_transaction() or session.get_transaction()
+            hooks.set_database_user(connection, self.user_id, transaction)
 
     # -- identity -------------------------------------------------------------------------
 

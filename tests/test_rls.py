@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from migration_data import RowMaker, reflect
+from sqlalchemy import event
 
 import lamin_registry as lr
 from lamin_registry import rls
@@ -515,6 +516,74 @@ def test_the_library_works_through_the_application_role(world: World) -> None:
             assert bob.filter(lr.ULabel, name__contains=suffix).count() == 2
     finally:
         inst.close()
+
+
+def test_a_prepared_statement_obeys_the_policies_of_each_execution(world: World) -> None:
+    """``get``'s look-ups are sent prepared (``pg_prepare``): a statement planned for one user
+    serves the next with the next user's policies, past the switch to a generic plan."""
+    from lamin_registry import pg_prepare
+
+    label_id = world.rows["lamindb_ulabel"]["id"]
+    with acting(world, None) as connection:
+        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        for _ in range(7):
+            for who, expected in (("reader", 1), ("nobody", 0), ("user1", 1), (None, 0)):
+                cursor.execute(
+                    "SELECT set_config('lamin_registry.user_id', %s, true)",
+                    ("" if who is None else str(world.users[who]),),
+                )
+                assert pg_prepare.execute(
+                    cursor, "SELECT count(*) FROM lamindb_ulabel WHERE id = %s", (label_id,)
+                )
+                assert cursor.fetchone()[0] == expected, who
+
+
+def test_a_rolled_back_savepoint_keeps_the_user_for_the_policies(world: World) -> None:
+    """``set_config(..., true)`` is sent once per transaction, not again for each savepoint: a
+    savepoint rolled back (the first thing in a transaction, or nested) leaves the value the
+    transaction set, and writes after it pass the policies as that user."""
+    suffix = uuid.uuid4().hex[:6]
+    with acting(world, "reader") as connection:  # what the skip relies on
+        with connection.begin_nested() as savepoint:
+            connection.execute(sa.text("SELECT set_config('lamin_registry.user_id', '1', true)"))
+            savepoint.rollback()
+        setting = sa.text("SELECT current_setting('lamin_registry.user_id')")
+        assert connection.execute(setting).scalar_one() == str(world.users["reader"])
+    inst = lr.connect(app_url(world.url), user="alice")
+    sent: list[str] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    try:
+        with inst.session(user=f"sp{suffix}") as bob:
+            mine = bob.save(lr.Space(name=f"sp {suffix}"))
+        event.listen(inst.engine, "before_cursor_execute", listener)
+        with inst.session(user=f"sp{suffix}") as bob:
+            with bob.session.begin_nested() as savepoint:
+                bob.save(lr.ULabel(name=f"undone {suffix}", space=mine))
+                savepoint.rollback()
+            bob.save(lr.ULabel(name=f"kept {suffix}", space=mine))
+            with bob.session.begin_nested():
+                with bob.session.begin_nested() as inner:
+                    bob.save(lr.ULabel(name=f"undone too {suffix}", space=mine))
+                    inner.rollback()
+                bob.save(lr.ULabel(name=f"nested {suffix}", space=mine))
+            assert bob.session.connection().execute(setting).scalar_one() == str(bob.user_id)
+            assert sorted(x.name for x in bob.filter(lr.ULabel, name__contains=suffix)) == [
+                f"kept {suffix}", f"nested {suffix}"
+            ]
+        assert sum("set_config('lamin_registry.user_id'" in s for s in sent) == 1
+        assert sum(s.startswith("SAVEPOINT") for s in sent) >= 4
+    finally:
+        event.remove(inst.engine, "before_cursor_execute", listener)
+        inst.close()
+    with acting(world, "user1") as connection:  # committed, in bob's space, as bob
+        rows = connection.execute(sa.text(
+            "SELECT l.name FROM lamindb_ulabel l JOIN lamindb_user u ON u.id = l.created_by_id "
+            "WHERE l.name LIKE :n AND u.handle = :h ORDER BY l.name"
+        ), {"n": f"%{suffix}", "h": f"sp{suffix}"}).scalars().all()
+        assert rows == [f"kept {suffix}", f"nested {suffix}"]
 
 
 def test_grant_application_role_needs_postgresql(tmp_path: Path) -> None:

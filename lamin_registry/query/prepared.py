@@ -11,6 +11,9 @@ The visibility lists (visible branches, readable spaces) are literal values *ins
 statement and part of its cache key (:data:`Visibility`). A ``switch_branch``, ``grant`` or
 ``revoke`` changes the repository's state, hence the key, hence the statement: there is
 nothing to invalidate, and a stale statement cannot be picked.
+
+On PostgreSQL a look-up by primary key, unique column or indexed ``name`` is also sent as a
+server-side prepared statement (:func:`preparable`, :mod:`lamin_registry.pg_prepare`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.session import SessionTransactionState
 
+from .. import pg_prepare
 from ..dberrors import translated
 from .lookups import BRANCH_KEYS, Condition, _coerce, _python_kind
 
@@ -36,6 +40,7 @@ _MAX_STATEMENTS = 1024  # distinct (registry, fields, visibility) keys kept; the
 
 _STATEMENTS: dict[tuple[Any, ...], sa.Select[Any]] = {}
 _EXACT_FIELDS: dict[type, dict[str, tuple[sa.Column[Any], str]]] = {}
+_PREPARABLE: dict[type, frozenset[str]] = {}
 _CONDITIONS: dict[tuple[Any, ...], tuple[Condition, ...]] = {}
 
 
@@ -93,6 +98,32 @@ def exact_fields(model: type) -> dict[str, tuple[sa.Column[Any], str]]:
     return fields
 
 
+def preparable(model: type, fields: tuple[str, ...]) -> bool:
+    """Whether ``field = value AND ...`` has one plan for every value: each field is the
+    primary key, a column unique on its own, or an indexed ``name`` (an index scan whatever
+    the value). Only such look-ups are sent prepared on PostgreSQL; a generic plan for a
+    skewed column (``type_id``, ``is_type``) is the trap
+    :func:`~lamin_registry.instance.configure_postgresql_engine` avoids."""
+    keys = _PREPARABLE.get(model)
+    if keys is None:
+        table: Any = sa.inspect(model).local_table
+        unique = {column.key for column in table.columns if column.unique or column.primary_key}
+        indexed = {column.key for column in table.columns if column.index}
+        for item in [*table.constraints, *table.indexes]:
+            columns = list(item.columns)
+            if columns and isinstance(item, sa.Index):
+                indexed.add(columns[0].key)
+            if len(columns) == 1 and (
+                isinstance(item, sa.UniqueConstraint | sa.PrimaryKeyConstraint)
+                or getattr(item, "unique", False)
+            ):
+                unique.add(columns[0].key)
+        if "name" in indexed:
+            unique.add("name")
+        keys = _PREPARABLE[model] = frozenset(unique)
+    return bool(fields) and all(field in keys for field in fields)
+
+
 def exact_values(
     model: type, expressions: dict[str, Any], dialect: str
 ) -> dict[str, Any] | None:
@@ -143,11 +174,14 @@ def select_by(
         stmt = sa.select(model).where(*conditions)
         if limit is not None:
             stmt = stmt.limit(limit)
+        prepare = preparable(model, fields)
+        if prepare:  # the ORM path too (pg_prepare's do_execute listener)
+            stmt = stmt.execution_options(**{pg_prepare.PREPARE: True})
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
             _LOADERS.clear()
         _STATEMENTS[key] = stmt
-        _LOADERS[id(stmt)] = (stmt, _plan_loader(model, conditions, limit), {})
+        _LOADERS[id(stmt)] = (stmt, _plan_loader(model, conditions, limit, prepare), {})
     return stmt
 
 
@@ -196,6 +230,7 @@ class _Loader:
     statement: sa.Select[Any]  # Core: the loaded columns, the same WHERE and LIMIT
     keys: list[str]
     pk_index: int
+    prepare: bool  # PostgreSQL: send it prepared (see preparable)
 
 
 @dataclass(slots=True)
@@ -216,7 +251,9 @@ _ACTIVE = SessionTransactionState.ACTIVE
 _LAZY_OK = frozenset({"select", True, "raise", "raise_on_sql", "noload", "write_only", "dynamic"})
 
 
-def _plan_loader(model: Any, conditions: list[Any], limit: int | None) -> _Loader | None:
+def _plan_loader(
+    model: Any, conditions: list[Any], limit: int | None, prepare: bool = False
+) -> _Loader | None:
     mapper: Any = sa.inspect(model)
     table = mapper.local_table
     if (
@@ -244,7 +281,7 @@ def _plan_loader(model: Any, conditions: list[Any], limit: int | None) -> _Loade
     statement = sa.select(*columns).where(*conditions)
     if limit is not None:
         statement = statement.limit(limit)
-    return _Loader(mapper, statement, keys, columns.index(pk))
+    return _Loader(mapper, statement, keys, columns.index(pk), prepare)
 
 
 def _compiled(loader: _Loader, dialect: sa.Dialect) -> _Compiled:
@@ -311,30 +348,32 @@ def _connection(session: Session) -> sa.Connection:
     return session.connection()
 
 
-def _fetch(connection: sa.Connection, sql: str, bound: Any) -> list[Any]:
+def _fetch(
+    connection: sa.Connection, sql: str, bound: Any, prepare: bool = False
+) -> list[Any]:
     """The rows, through the driver's cursor: SQLAlchemy's result set-up costs more than the
     query. Cursor-execution listeners run as ``Connection`` runs them (the same loop, their
-    returned statement and parameters used); a driver error is raised again through the
-    connection, so it arrives translated (``handle_error``) as from any other statement."""
+    returned statement and parameters used); a driver error goes through the connection's
+    error handling (``handle_error``, disconnects), so it arrives translated as from any
+    other statement. ``prepare``: sent prepared where the driver can (:mod:`.pg_prepare`)."""
     dbapi_connection: Any = connection.connection.dbapi_connection
     events = connection._has_events or connection.engine._has_events
+    cursor = dbapi_connection.cursor()
     try:
-        cursor = dbapi_connection.cursor()
-        try:
-            if events:
-                for before in connection.dispatch.before_cursor_execute:
-                    sql, bound = before(connection, cursor, sql, bound, None, False)
+        if events:
+            for before in connection.dispatch.before_cursor_execute:
+                sql, bound = before(connection, cursor, sql, bound, None, False)
+        if not (prepare and pg_prepare.execute(cursor, sql, bound)):
             cursor.execute(sql, bound)
-            if events:
-                for after in connection.dispatch.after_cursor_execute:
-                    after(connection, cursor, sql, bound, None, False)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
-    except connection.dialect.loaded_dbapi.Error:
-        pass
-    with translated("query failed"):
-        return list(connection.exec_driver_sql(sql, bound).all())
+        if events:
+            for after in connection.dispatch.after_cursor_execute:
+                after(connection, cursor, sql, bound, None, False)
+        return list(cursor.fetchall())
+    except connection.dialect.loaded_dbapi.Error as error:
+        with translated("query failed"):
+            connection._handle_dbapi_exception(error, sql, bound, cursor, None)
+    finally:
+        cursor.close()
 
 
 def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list[Any] | None:
@@ -369,7 +408,7 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
             if compiled.positional is not None
             else values
         )
-    rows = _fetch(connection, compiled.sql, bound)
+    rows = _fetch(connection, compiled.sql, bound, loader.prepare)
     return _instances(session, loader, compiled.results, rows)
 
 
