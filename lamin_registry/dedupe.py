@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("lamin_registry")
 
 _CHUNK = 500  # ids or names per IN (...) list where a list is bound value by value
+_JSON_CHUNK = 50_000  # names per statement on SQLite (one JSON parameter)
 
 ANY_TYPE = object()
 """The type in the key of a new record whose ``type`` was not passed: lamindb matches its
@@ -199,9 +200,13 @@ def _name_membership(repo: Repository, column: Any, names: list[str]) -> list[An
     """Conditions ``column IN names``, as few statements as the dialect allows: SQLite reads
     the names from one JSON parameter, PostgreSQL from one array parameter."""
     dialect = repo.session.get_bind().dialect.name
-    if dialect == "sqlite":
-        values = sa.func.json_each(sa.bindparam("names", json.dumps(names))).table_valued("value")
-        return [column.in_(sa.select(values.c.value).scalar_subquery())]
+    if dialect == "sqlite":  # 50,000 names a statement: SQLite's list of them stays in cache
+        conditions = []
+        for start in range(0, len(names), _JSON_CHUNK):
+            chunk = json.dumps(names[start : start + _JSON_CHUNK])
+            values = sa.func.json_each(sa.bindparam("names", chunk)).table_valued("value")
+            conditions.append(column.in_(sa.select(values.c.value).scalar_subquery()))
+        return conditions
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql  # loaded only on PostgreSQL (import cost)
 

@@ -57,14 +57,68 @@ def test_statements_grow_with_batches_not_rows(repo: lr.Repository) -> None:
         indexing = [sql for sql, _ in inserts if "lamin_registry_search_" in sql]
         inserts = [(sql, many) for sql, many in inserts if "lamin_registry_search_" not in sql]
         assert len(inserts) <= math.ceil(n / BATCH), inserts[:3]
-        if repo.dialect == "sqlite":  # one executemany for the whole batch
-            assert [many for _, many in inserts] == [True]
+        if repo.dialect == "sqlite":  # one INSERT ... SELECT from a JSON array per batch
+            assert len(inserts) == 1 and "json_each" in inserts[0][0], inserts
             assert len(indexing) == 1 and "SELECT" in indexing[0]
         counts[n] = len(seen)
         assert stored_count(repo, start) == n
     # five times the rows: at most a handful more statements, never one per row
     assert counts[3000] <= 2 * math.ceil(3000 / BATCH) + 10
     assert counts[3000] - counts[600] <= 2 * math.ceil((3000 - 600) / BATCH)
+
+
+def test_awkward_text_round_trips_exactly(repo: lr.Repository) -> None:
+    """Quotes, backslashes, control characters, non-ASCII and JSON-looking text come back
+    exactly as given (SQLite reads a large batch from one JSON array)."""
+    start = prefix()
+    awkward = [
+        'quote " and \\ backslash', "emoji 🧬 ümlaut 漢字", "line\nbreak\ttab\r", "\u2028\u2029",
+        "'single'", "[1, 2]", "null", "true", "  spaces  ", "\\u0041", "{\"a\": 1}", "0",
+    ]
+    records = [
+        lr.ULabel(name=f"{start}{i}", description=awkward[i % len(awkward)] * (1 + i % 3))
+        for i in range(240)
+    ]
+    repo.save(records)
+    stored = dict(
+        repo.session.execute(
+            sa.select(lr.ULabel.name, lr.ULabel.description).where(
+                lr.ULabel.name.startswith(start)
+            )
+        ).all()
+    )
+    assert stored == {record.name: record.description for record in records}
+
+
+@pytest.mark.sqlite_only
+def test_large_batch_restores_the_page_cache(
+    repo: lr.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a large batch gets a bigger page cache for its insert, then the old size."""
+    from lamin_registry import bulk
+
+    monkeypatch.setattr(bulk, "_CACHE_MIN", BATCH)
+    connection = repo.session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    start = prefix()
+    with statements(repo) as seen:
+        repo.save(labels([f"{start}{i}" for i in range(BATCH)]))
+    assert stored_count(repo, start) == BATCH
+    assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
+    pragmas = [sql for sql, _ in seen if sql.startswith("PRAGMA cache_size =")]
+    assert len(pragmas) == 2 and pragmas[0] == f"PRAGMA cache_size = -{bulk._CACHE_KIB}"
+
+
+def test_json_rows_only_for_exact_values() -> None:
+    """Floats, bytes, booleans and integers beyond 64 bits are bound row by row."""
+    from lamin_registry.bulk import _json_safe
+
+    assert _json_safe([["a", None], [1, -(2**63)], [None, None]])
+    assert not _json_safe([["a", "b"], [0.5, None]])
+    assert not _json_safe([[b"x", None]])
+    assert not _json_safe([[True, False]])
+    assert not _json_safe([[1, 2**63]])
+    assert not _json_safe([[None, -(2**63) - 1]])
 
 
 def test_ids_unique_and_records_persistent(repo: lr.Repository) -> None:
