@@ -109,6 +109,27 @@ def test_large_batch_restores_the_page_cache(
     assert len(pragmas) == 2 and pragmas[0] == f"PRAGMA cache_size = -{bulk._CACHE_KIB}"
 
 
+@pytest.mark.sqlite_only
+def test_json_rows_before_sqlite_3_38(repo: lr.Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``->>`` (SQLite < 3.38) the rows are read with ``json_extract``, as exactly."""
+    dbapi = repo.session.connection().dialect.dbapi
+    monkeypatch.setattr(dbapi, "sqlite_version_info", (3, 37, 2))
+    start = prefix()
+    records = labels([f"{start}{i}" for i in range(150)], description='a "b" \\ ü')
+    with statements(repo) as seen:
+        repo.save(records)
+    inserts = [sql for sql, _ in seen if sql.startswith("INSERT INTO lamindb_ulabel")]
+    assert len(inserts) == 1 and "json_extract(value, '$[0]')" in inserts[0]
+    stored = {
+        row.id: (row.uid, row.name, row.description)
+        for row in repo.session.execute(
+            sa.select(lr.ULabel.id, lr.ULabel.uid, lr.ULabel.name, lr.ULabel.description)
+            .where(lr.ULabel.name.startswith(start))
+        )
+    }
+    assert stored == {r.id: (r.uid, r.name, r.description) for r in records}
+
+
 def test_json_rows_only_for_exact_values() -> None:
     """Floats, bytes, booleans and integers beyond 64 bits are bound row by row."""
     from lamin_registry.bulk import _json_safe
