@@ -106,3 +106,23 @@ def test_one_record_reads_in_two_statements(repo: lr.Repository) -> None:
     with counted(repo) as statements:
         text = record.describe(return_str=True) or ""
     assert "labs" in text and len(statements) == 2, statements
+
+
+@pytest.mark.postgres_only
+def test_one_record_reads_prepared(repo: lr.Repository) -> None:
+    """On PostgreSQL both statements of get_values() are sent prepared (planning the value
+    union costs as much as running it); the reads after a refused and a done write are
+    right."""
+    import sqlalchemy as sa
+
+    record = repo.save(lr.Record(name="r", features={"age": 3, "lab": "L1"}))
+    assert record.features.get_values() == {"lab": "L1", "age": 3}
+    prepared = repo.session.execute(
+        sa.text("SELECT statement FROM pg_prepared_statements")
+    ).scalars().all()
+    assert any("lamindb_recordjson" in text and "UNION ALL" in text for text in prepared)
+    assert any("DISTINCT lamindb_feature._dtype_str" in text for text in prepared)
+    with pytest.raises(lr.errors.ValidationError):
+        record.features.set_values({"age": "not an int"})
+    record.features.update_values({"age": 4})
+    assert record.features.get_values() == {"lab": "L1", "age": 4}
