@@ -13,7 +13,8 @@ in the same run with psycopg:
 * ``get`` by uid and by name, ``--gets`` times, vs a psycopg loop of ``SELECT * ... WHERE
   uid = %s`` (SQLite's floor, the SQLAlchemy Core loop, and the plain ORM loops are info);
   ``EXPLAIN`` of the library's statements; the psycopg loop with its statements unprepared
-  (info: psycopg prepares from the fifth execution, the library never does);
+  (info: psycopg prepares from the fifth execution; the library prepares get's key look-ups
+  from the first, ``lamin_registry/pg_prepare.py``, and nothing else);
 * ``to_dataframe(limit=None)`` vs ``pandas.read_sql`` of the same SELECT over psycopg.
 
 The import and uid rows of the SQLite table do not depend on the database: not repeated.
@@ -118,8 +119,8 @@ def bulk_save(stack: ExitStack, admin: str, n: int, rounds: int,
 
 def psycopg_loop(url: str, prepare: bool = True) -> Callable[[str, list[str]], Callable[[], None]]:
     """A psycopg loop of ``SELECT * ... WHERE field = %s``; psycopg prepares a statement from
-    its fifth execution unless ``prepare`` is false (lamin_registry's connections never do:
-    ``instance.configure_postgresql_engine``)."""
+    its fifth execution unless ``prepare`` is false (lamin_registry's connections prepare
+    only get's key look-ups: ``lamin_registry/pg_prepare.py``)."""
     conn = common.psycopg_connect(url)
     conn.autocommit = True
     if not prepare:
@@ -149,7 +150,8 @@ def table_markdown(args: argparse.Namespace, server: str, started: str) -> str:
         "columns into the library's own table in a second fresh database (same indexes, the "
         "`pg_trgm` GIN index included) and `executemany` of an INSERT (info); `get` against a "
         "psycopg loop of `SELECT * ... WHERE uid = %s` (psycopg prepares it from the fifth "
-        "call; the library sends its statements unprepared); `to_dataframe(limit=None)` "
+        "call; the library sends get's key look-ups prepared, every other statement unprepared); "
+        "`to_dataframe(limit=None)` "
         "against `pandas.read_sql` of the same SELECT over psycopg. Best of "
         f"{args.repeat} for reads, of {args.rounds} for the bulk save; the import and uid "
         "rows do not depend on the database and are not repeated.",
@@ -185,7 +187,8 @@ def main(args: argparse.Namespace) -> int:
             floor = foundation.best(prepared(field, values), args.repeat)[0]
             plain = foundation.best(unprepared(field, values), args.repeat)[0]
             report(Row(f"  psycopg loop by {field}, statements unprepared (as lamin_registry "
-                       "sends them)", plain, floor, None, "psycopg loop", "info"))
+                       "sends its other statements)", plain, floor, None, "psycopg loop",
+                       "info"))
         foundation.bench_dataframe(inst, args.n, args.repeat)
         inst.close()
     section = table_markdown(args, server, started)

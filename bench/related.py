@@ -11,7 +11,10 @@ Builds ``n`` ULabels, each with one parent among 100 hubs, and one hub with ``n`
   COUNT) next to ``repo.related(hub, "children").count()`` (the COUNT only) and
   ``len(hub.children)`` (the load only);
 * ``child.parents.add(hub)`` + ``remove(hub)`` (two savepoints and flushes) next to
-  ``append`` + ``flush`` + ``remove`` + ``flush`` on the same list, median of 200.
+  ``append`` + ``flush`` + ``remove`` + ``flush`` on the same list, median of 200; on
+  PostgreSQL also with ``set_config`` of the RLS user sent again for every savepoint (as
+  before 9ebd507, ``hooks._database_user_holds`` patched), interleaved with the library's in
+  rounds of 50 (info).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
+from lamin_registry import hooks  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 import common  # noqa: E402
@@ -131,8 +135,23 @@ def main() -> None:
 
             ours = median(managers, 200)
             floor = median(plain, 200)
+            resent: list[float] = []
+            once: list[float] = []
+            if args.pg is not None:  # the savepoint's set_config round trip, interleaved
+                holds = hooks._database_user_holds
+                for _ in range(6):
+                    once.append(median(managers, 50))
+                    hooks._database_user_holds = lambda *a: False  # type: ignore[assignment]
+                    try:
+                        resent.append(median(managers, 50))
+                    finally:
+                        hooks._database_user_holds = holds  # type: ignore[assignment]
             repo.session.rollback()
         show("parents.add + parents.remove", ours, floor, "append+flush, remove+flush")
+        if resent:
+            show("  the same, set_config sent once per transaction vs again for every "
+                 "savepoint (info, interleaved)", statistics.median(once),
+                 statistics.median(resent), "set_config per savepoint")
         inst.close()
 
 

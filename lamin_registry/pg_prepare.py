@@ -83,9 +83,13 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     return None
 
 
-def _forget_after_ddl(connection: sa.Connection, cursor: Any, *args: Any) -> None:
+def _forget_after_ddl(
+    connection: sa.Connection, cursor: Any, statement: str, *args: Any
+) -> None:
     """Forget the connection's prepared statements after DDL or a savepoint rollback (what
     psycopg does itself only while its threshold is set)."""
+    if statement.startswith("SELECT"):  # the look-ups themselves: nothing to check
+        return
     driver: Any = connection.connection.driver_connection
     prepared = getattr(driver, "_prepared", None)
     if prepared is None or not prepared._names:
