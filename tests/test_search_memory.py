@@ -123,3 +123,27 @@ def test_a_pending_record_the_database_refuses_is_a_registry_error(repo: lr.Repo
     repo.session.add(twin)
     with pytest.raises(lr.errors.IntegrityError, match="uid"):
         repo.search(lr.ULabel, "memflush")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stored=st.lists(st.text(alphabet="ab c_-", min_size=1, max_size=9), min_size=1, max_size=40),
+    query=st.text(alphabet="ab c_-", min_size=1, max_size=5),
+    want=st.one_of(st.none(), st.integers(min_value=1, max_value=12)),
+)
+def test_contained_tier_from_postings_is_the_scan(
+    stored: list[str], query: str, want: int | None
+) -> None:
+    """The contained tier read from the rarest trigram's postings equals the scan of the
+    joined texts, order and cut included."""
+    texts = search_memory._build((), [(i, text) for i, text in enumerate(stored)], ["name"])
+    original, rare = search_memory._contained_from_postings, search_memory.RARE_CONTAINED
+    try:
+        search_memory.RARE_CONTAINED = 1.0
+        postings = list(search_memory.lexical(texts, query, want))
+        search_memory._contained_from_postings = lambda *args: None  # type: ignore[assignment]
+        scanned = list(search_memory.lexical(texts, query, want))
+    finally:
+        search_memory._contained_from_postings = original  # type: ignore[assignment]
+        search_memory.RARE_CONTAINED = rare
+    assert postings == scanned

@@ -46,6 +46,7 @@ MAX_ROWS = 2_000_000  # registries above this stay on the SQL path (memory)
 BUILD_AT_ONCE = False  # True: build on the first search of new data (tests use it)
 POOL = 400  # fuzzy: texts scored by rapidfuzz, chosen by shared rare trigrams
 COMMON = 0.9  # a trigram in more than this share of the texts does not choose candidates
+RARE_CONTAINED = 0.02  # below this share of the texts, the contained tier reads postings
 _SEPARATORS = re.compile(r"[ \-_|/(.,;:]")
 _LAST = "\U0010ffff"
 
@@ -301,6 +302,35 @@ def _contained(bucket: _Bucket, length: int, query: str) -> list[int]:
     return found
 
 
+def _contained_from_postings(texts: Texts, query: str, want: int | None) -> list[int] | None:
+    """The contained tier (as :func:`lexical` orders and cuts it) from the postings of the
+    query's rarest trigram, when it is in fewer than ``RARE_CONTAINED`` of the texts (a text
+    that contains the query contains each of its trigrams); None: scan the texts instead."""
+    import numpy as np
+
+    if len(query) < 3 or not len(texts.gram_codes):
+        return None
+    wanted = np.array(sorted({_gram_code(query[i : i + 3]) for i in range(len(query) - 2)}))
+    codes = texts.gram_codes
+    index = np.searchsorted(codes, wanted)
+    if (index >= len(codes)).any() or (codes[np.minimum(index, len(codes) - 1)] != wanted).any():
+        return []  # a trigram of the query is in no text
+    starts, ends = texts.gram_starts[index], texts.gram_starts[index + 1]
+    rarest = int(np.argmin(ends - starts))
+    if ends[rarest] - starts[rarest] > RARE_CONTAINED * len(texts.texts):
+        return None
+    folded = texts.texts
+    numbers = np.unique(texts.gram_numbers[starts[rarest] : ends[rarest]]).tolist()
+    found = [number for number in numbers if query in folded[number]]
+    found.sort(key=lambda number: (len(folded[number]), folded[number]))
+    if want is not None and len(found) > want:  # through the length of the want-th text
+        end, length = want, len(folded[found[want - 1]])
+        while end < len(found) and len(folded[found[end]]) == length:
+            end += 1
+        del found[end:]
+    return found
+
+
 def lexical(texts: Texts, query: str, want: int | None) -> Iterator[list[int]]:
     """Text numbers by tier, best tier first: exact, prefix, word prefix, contained.
 
@@ -309,6 +339,7 @@ def lexical(texts: Texts, query: str, want: int | None) -> Iterator[list[int]]:
     (None: never).
     """
     yield exact(texts, query)
+    contained = _contained_from_postings(texts, query, want)
     for tier in ("prefix", "word", "contained"):
         numbers: list[int] = []
         for length, bucket in texts.buckets:
@@ -321,10 +352,12 @@ def lexical(texts: Texts, query: str, want: int | None) -> Iterator[list[int]]:
                 found = _prefix_range(bucket.words, query)
                 numbers.extend(bucket.word_numbers[found.start : found.stop])
             else:
+                if contained is not None:
+                    break
                 numbers.extend(_contained(bucket, length, query))
             if want is not None and len(numbers) >= want:
                 break
-        yield numbers
+        yield numbers if tier != "contained" or contained is None else contained
 
 
 def trigram_candidates(texts: Texts, query: str, count: int) -> Any:
