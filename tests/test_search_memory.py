@@ -147,3 +147,18 @@ def test_contained_tier_from_postings_is_the_scan(
         search_memory._contained_from_postings = original  # type: ignore[assignment]
         search_memory.RARE_CONTAINED = rare
     assert postings == scanned
+
+
+def test_a_remembered_ranking_keeps_each_searchs_own_rows(repo: lr.Repository) -> None:
+    """The copy remembers the ranking of a search, never its visibility: the same string
+    searched within a query, or after rows went to the trash, gets only its own rows."""
+    labels = repo.save([lr.ULabel(name=f"memrank {i}") for i in range(30)])
+    everything = repo.search(lr.ULabel, "memrank 1", limit=None)
+    assert everything[0] == labels[1]
+    again = repo.search(lr.ULabel, "memrank 1", limit=None)
+    assert (list(again), again.scores) == (list(everything), everything.scores)
+    odd = repo.filter(lr.ULabel, id__in=[label.id for label in labels[1::2]])
+    within = odd.search("memrank 1", limit=None)
+    assert list(within) == [record for record in everything if record in labels[1::2]]
+    repo.delete(repo.filter(lr.ULabel, id=labels[1].id))
+    assert labels[1] not in list(repo.search(lr.ULabel, "memrank 1"))

@@ -11,9 +11,10 @@ Each record read is checked against the copy (its folded texts and its tie-break
 one differs, the copy was stale after all and the search runs on the SQL path instead
 (:func:`.search._sql_ranked`): a stale copy can cost time, never a wrong row or score.
 
-Per call, the work is: the copy's key (one statement), the ranking in memory, and one
-statement per chunk of records, whose SQL is compiled once per registry and visibility (the
-ids travel as one JSON parameter) and whose rows become records the way
+Per call, the work is: the copy's key (one statement), the ranking in memory (the copy keeps
+the last ``REMEMBERED`` rankings: a repeated search skips it; visibility is never part of
+them), and one statement per chunk of records, whose SQL is compiled once per registry and
+visibility (the ids travel as one JSON parameter) and whose rows become records the way
 :mod:`..query.prepared` builds them.
 """
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 FUZZY_CANDIDATES_ALL = 1_000  # with limit=None
 MEMORY_FUZZY_CUTOFF = 55.0  # rapidfuzz candidates (lenient); FUZZY_CUTOFF decides
 CHUNK = 5_000  # records a statement reads with limit=None
+REMEMBERED = 64  # rankings a copy keeps (the same search again costs the records' statement)
 _PARAMETER = "lr_ids_json"  # "lr_": filled by the caller (prepared._compiled)
 _JSON_IDS: Any = sa.select(
     sa.func.json_each(sa.bindparam(_PARAMETER, type_=sa.Text)).table_valued("value").c.value
@@ -65,14 +67,22 @@ def search(
     differs from the copy (the caller then searches with SQL)."""
     loader = _Loader(repo, model, query)
     want = None if limit is None else clamp(limit * 3 + 30)
-    seen: set[Any] = set()
-    ranked = _lexical(texts, needle, want, seen)
-    cut = want is not None and len(ranked) >= want
-    fuzzy_done = False
-    if len(needle) >= 3 and (limit is None or len(ranked) < limit):
-        ranked.extend(_fuzzy(texts, needle, limit, seen, len(ranked)))
-        fuzzy_done = True
-    ranked.sort(key=_order)
+    remembered = texts.ranked.get((needle, limit))
+    if remembered is not None:  # the same search on the same copy: the same candidates
+        ranked_items, cut, fuzzy_done, seen_ids = remembered
+        ranked, seen = list(ranked_items), set(seen_ids)
+    else:
+        seen = set()
+        ranked = _lexical(texts, needle, want, seen)
+        cut = want is not None and len(ranked) >= want
+        fuzzy_done = False
+        if len(needle) >= 3 and (limit is None or len(ranked) < limit):
+            ranked.extend(_fuzzy(texts, needle, limit, seen, len(ranked)))
+            fuzzy_done = True
+        ranked.sort(key=_order)
+        if len(texts.ranked) >= REMEMBERED:
+            texts.ranked.pop(next(iter(texts.ranked)))  # the oldest
+        texts.ranked[needle, limit] = (tuple(ranked), cut, fuzzy_done, frozenset(seen))
     try:
         found = _read(texts, fields, loader, ranked, limit)
         fuzzy_left = len(needle) >= 3 and not fuzzy_done

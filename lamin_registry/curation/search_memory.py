@@ -78,6 +78,8 @@ class Texts:
     gram_numbers: Any = None  # numpy int32
     gram_weights: Any = None  # numpy float64: log(1 + texts / postings) of each trigram
     lengths: Any = None  # numpy int64: text number -> length
+    # (query, limit) -> the ranked candidates of :mod:`.search_copy`, before visibility
+    ranked: dict[tuple[str, int | None], Any] = field(default_factory=dict)
 
 
 _CACHE: weakref.WeakKeyDictionary[sa.Engine, dict[tuple[str, tuple[str, ...]], Texts]] = (
