@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -113,6 +114,21 @@ def database(admin_url: str, keep: bool = False) -> Iterator[str]:
         if not keep:
             drop_database(admin_url, name)
         engine.dispose()
+
+
+@contextmanager
+def bench_database(args: argparse.Namespace, filename: str) -> Iterator[str]:
+    """The URL a bench runs on: a fresh PostgreSQL database with ``--pg`` (dropped
+    afterwards), else ``--url`` if the bench has it, else a SQLite file ``filename`` in a
+    temporary directory."""
+    if getattr(args, "pg", None) is not None:
+        with database(pg_url(args.pg)) as url:
+            yield url
+    elif getattr(args, "url", None):
+        yield args.url
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{Path(directory) / filename}"
 
 
 def drop_database(admin_url: str, name: str) -> None:

@@ -1,9 +1,10 @@
 """Feature annotation benchmark (issue 10).
 
-    python bench/features.py [--n 100000] [--url URL]
+    python bench/features.py [--n 100000] [--pg [URL] | --url URL]
 
-On ``n`` Records (SQLite by default, or ``--url`` for a PostgreSQL database that exists and
-is empty) it times, each next to a floor measured in the same run:
+On ``n`` Records (SQLite by default; ``--pg`` a fresh database on a PostgreSQL server, made
+and dropped by the bench; ``--url`` a database that exists and is empty) it times, each next
+to a floor measured in the same run:
 
 * annotating ``n`` "sample" records with 5 features (3 non-categorical, 2 categorical) in one
   call (``repo.update_feature_values(query, ...)``) vs ``executemany`` of as many value and
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import lamin_registry as lr  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import common  # noqa: E402
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -54,11 +57,11 @@ def median(fn: Callable[[], object], repeat: int = 200) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--url", default=None)
+    parser.add_argument("--url", default=None, help="an existing, empty database")
+    common.pg_url_option(parser)
     args = parser.parse_args()
     n = args.n
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.url or f"sqlite:///{Path(directory) / 'features.db'}"
+    with common.bench_database(args, "features.db") as url:
         inst = lr.connect(url, user="alice")
         with inst.session() as repo:
             repo.save(lr.ULabel(name="T cell"))

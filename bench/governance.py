@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -50,11 +49,7 @@ def main() -> None:
     n = args.n
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with ExitStack() as stack:
-        if args.pg is not None:
-            url = stack.enter_context(common.database(common.pg_url(args.pg)))
-        else:
-            directory = stack.enter_context(tempfile.TemporaryDirectory())
-            url = f"sqlite:///{Path(directory) / 'governance.db'}"
+        url = stack.enter_context(common.bench_database(args, "governance.db"))
         postgres = url.startswith("postgresql")
         inst = lr.connect(url, user="alice")
         with inst.session() as alice:

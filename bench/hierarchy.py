@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -47,11 +46,7 @@ def main() -> None:
     common.pg_url_option(parser)
     args = parser.parse_args()
     with ExitStack() as stack:
-        if args.pg is not None:
-            url = stack.enter_context(common.database(common.pg_url(args.pg)))
-        else:
-            directory = stack.enter_context(tempfile.TemporaryDirectory())
-            url = args.url or f"sqlite:///{Path(directory) / 'hierarchy.db'}"
+        url = stack.enter_context(common.bench_database(args, "hierarchy.db"))
         inst = lr.connect(url)
         with inst.session() as repo:
             labels = repo.save([lr.ULabel(name=f"node {i}") for i in range(args.n)])

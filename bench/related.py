@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -65,11 +64,7 @@ def main() -> None:
     common.pg_url_option(parser)
     args = parser.parse_args()
     with ExitStack() as stack:
-        if args.pg is not None:
-            url = stack.enter_context(common.database(common.pg_url(args.pg)))
-        else:
-            directory = stack.enter_context(tempfile.TemporaryDirectory())
-            url = args.url or f"sqlite:///{Path(directory) / 'related.db'}"
+        url = stack.enter_context(common.bench_database(args, "related.db"))
         inst = lr.connect(url)
         with inst.session() as repo:
             hubs = repo.save([lr.ULabel(name=f"hub {i}") for i in range(100)])

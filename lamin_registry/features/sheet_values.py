@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import InvalidArgument, ValidationError
+from .sheets import _label, check_members, members, sheet_schemas
 
 if TYPE_CHECKING:
     from ..models.features import Feature, Schema
@@ -77,7 +78,6 @@ def check_annotation(
     from ..curation._common import in_ids
     from ..models.labels import Record
     from .reading import read
-    from .sheets import _label, members, sheet_schemas
     from .tables import host_tables
 
     found_rows: Any = repo._execute(
@@ -159,18 +159,8 @@ def _check_host(
         result.discard(index.name)
         if name:
             result.add(index.name)
-    optional = set(schema.optionals.get_uids())
-    required = [
-        f.name for f in features
-        if f.uid == index_uid or (schema.minimal_set and f.uid not in optional)
-    ]
-    missing = [feature for feature in required if feature not in result]
-    if missing:
-        raise ValidationError(
-            f"Failed to {action} features on {label}: missing required features "
-            f"{', '.join(map(repr, missing))} (COLUMN_NOT_IN_DATAFRAME)"
-        )
-    extra = sorted(result - {f.name for f in features})
-    if extra:
-        raise ValidationError(f"These feature keys are not in the provided schema: {extra}")
+    check_members(
+        schema, features, result, f"Failed to {action} features on {label}",
+        " (COLUMN_NOT_IN_DATAFRAME)",
+    )
     return passed_index

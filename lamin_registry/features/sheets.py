@@ -82,11 +82,26 @@ def check_join(
             f"Cannot set type to {sheet_name!r} on {_label(record)}: features "
             f"{', '.join(map(repr, shared))} share a name"
         )
-    optional = set(schema.optionals.get_uids())
     index_uid = schema._index_feature_uid
     given = {key if isinstance(key, str) else key.name for key in values}
     if index_uid is not None and record.__dict__.get("name"):
         given.update(f.name for f in features if f.uid == index_uid)
+    check_members(
+        schema, features, given, f"Cannot set type to {sheet_name!r} on {_label(record)}"
+    )
+
+
+def check_members(
+    schema: Schema, features: Sequence[Feature], given: set[str], context: str, suffix: str = ""
+) -> None:
+    """Raise unless the feature names ``given`` (what a record of the sheet will carry, its
+    name standing for the index feature) hold every required member and no other feature.
+
+    Required: the index feature, and the non-optional members when ``schema.minimal_set``.
+    ``context`` begins the missing-features message, ``suffix`` ends it.
+    """
+    index_uid = schema._index_feature_uid
+    optional = set(schema.optionals.get_uids())
     required = [
         feature.name
         for feature in features
@@ -95,10 +110,9 @@ def check_join(
     missing = [name for name in required if name not in given]
     if missing:
         raise ValidationError(
-            f"Cannot set type to {sheet_name!r} on {_label(record)}: missing required "
-            f"features {', '.join(map(repr, missing))}"
+            f"{context}: missing required features {', '.join(map(repr, missing))}{suffix}"
         )
-    extra = sorted(given - set(names))
+    extra = sorted(given - {feature.name for feature in features})
     if extra:
         raise ValidationError(f"These feature keys are not in the provided schema: {extra}")
 
