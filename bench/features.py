@@ -93,7 +93,9 @@ def main() -> None:
         if inst.engine.dialect.name == "postgresql":
             with inst.engine.connect() as connection:  # what autovacuum would do, now
                 connection.execution_options(isolation_level="AUTOCOMMIT")
-                connection.exec_driver_sql("VACUUM ANALYZE lamindb_record, lamindb_recordjson")
+                connection.exec_driver_sql(  # every table the annotation wrote
+                    "VACUUM ANALYZE lamindb_record, lamindb_recordjson, lamindb_recordulabel"
+                )
         with inst.session() as repo:
             age = repo.get(lr.Feature, name="age")
             temperature = repo.get(lr.Feature, name="temperature")
