@@ -225,10 +225,8 @@ class _Loader:
             if loader is not None and prepared._fast_load_allowed(session, loader):
                 session._autoflush()
                 connection = prepared._connection(session)
-                bound = compiled.template.copy()
-                for index, _, processor in compiled.fills:
-                    bound[index] = value if processor is None else processor(value)
-                rows = prepared._fetch(connection, compiled.sql, tuple(bound))
+                bound = prepared.bound(compiled, {_PARAMETER: value})
+                rows = prepared._fetch(connection, compiled.sql, bound)
                 records = prepared._instances(session, loader, compiled.results, rows)
         if records is None:
             conditions = [self.pk.in_(_JSON_IDS), *row_conditions(repo, model, self.query)]

@@ -152,7 +152,7 @@ def _rows(connection: sa.Connection, stmt: sa.Select[Any]) -> Sequence[Sequence[
         for column in stmt.selected_columns
     ):
         return connection.execute(stmt).all()
-    return prepared._fetch(connection, str(stmt.compile(dialect=dialect)), ())
+    return prepared.fetch_statement(connection, stmt)
 
 
 def _build(key: tuple[Any, ...], rows: Sequence[Sequence[Any]], fields: Sequence[str]) -> Texts:

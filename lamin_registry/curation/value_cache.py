@@ -51,8 +51,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from ..dberrors import translated
-
 if TYPE_CHECKING:
     from ..repository import Repository
 
@@ -129,23 +127,9 @@ def visible_values(
 def _scan(connection: sa.Connection, stmt: sa.Select[Any]) -> list[Any]:
     """The first column of ``stmt``'s rows through the driver's cursor (a string column:
     no result processing; SQLAlchemy's result set-up costs a third of the scan)."""
-    from ..query.prepared import _fetch
+    from ..query.prepared import fetch_statement
 
-    compiled: Any = stmt.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    processors = compiled._bind_processors
-    values = {
-        name: processors[name](value) if name in processors else value
-        for name, value in compiled.construct_params().items()
-    }
-    bound: Any = (
-        tuple(values[name] for name in compiled.positiontup)
-        if compiled.positional
-        else values
-    )
-    with translated("query failed"):
-        return [row[0] for row in _fetch(connection, str(compiled), bound)]
+    return [row[0] for row in fetch_statement(connection, stmt)]
 
 
 def change_key(connection: sa.Connection) -> tuple[Any, ...] | None:

@@ -391,25 +391,46 @@ def load(session: Session, stmt: sa.Select[Any], params: dict[str, Any]) -> list
     compiled = entry[2].get(dialect.name)
     if compiled is None:
         compiled = entry[2][dialect.name] = _compiled(loader, dialect)
-    bound: Any
+    rows = _fetch(connection, compiled.sql, bound(compiled, params), loader.prepare)
+    return _instances(session, loader, compiled.results, rows)
+
+
+def bound(compiled: _Compiled, params: dict[str, Any]) -> Any:
+    """The driver's parameters of ``compiled`` with the caller's ``params`` (the ``lr_``
+    ones): qmark statements fill the prepared template, others bind every value."""
     if compiled.positional is not None and len(compiled.fills) == len(params):
         slots = compiled.template.copy()
         for index, name, processor in compiled.fills:
             value = params[name]
             slots[index] = value if processor is None else processor(value)
-        bound = tuple(slots)
-    else:
-        values = dict(compiled.defaults)
-        values.update(params)
-        for name, processor in compiled.bind.items():
-            values[name] = processor(values[name])
-        bound = (
-            tuple(values[name] for name in compiled.positional)
-            if compiled.positional is not None
-            else values
-        )
-    rows = _fetch(connection, compiled.sql, bound, loader.prepare)
-    return _instances(session, loader, compiled.results, rows)
+        return tuple(slots)
+    values = dict(compiled.defaults)
+    values.update(params)
+    for name, processor in compiled.bind.items():
+        values[name] = processor(values[name])
+    if compiled.positional is not None:
+        return tuple(values[name] for name in compiled.positional)
+    return values
+
+
+def fetch_statement(connection: sa.Connection, stmt: Any) -> list[Any]:
+    """``stmt``'s rows as the driver returns them (no result processing), compiled here
+    with its own bound values and sent through :func:`_fetch`: for a statement over many
+    rows whose columns need no result processor, where SQLAlchemy's result set-up costs
+    more than compiling."""
+    compiled: Any = stmt.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    processors = compiled._bind_processors
+    values = {
+        name: processors[name](value) if name in processors else value
+        for name, value in compiled.construct_params().items()
+    }
+    params: Any = (
+        tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+    )
+    with translated("query failed"):
+        return _fetch(connection, str(compiled), params)
 
 
 def _instances(
