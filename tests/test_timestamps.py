@@ -1,13 +1,18 @@
-"""SQLite timestamp text -> aware UTC datetime (models/types.py::UTCDateTime), memoised."""
+"""SQLite timestamp text -> aware UTC datetime (models/types.py::UTCDateTime), memoised;
+PostgreSQL sessions of the library's engines in UTC (instance.py::_use_utc)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
+import lamin_registry as lr
 from lamin_registry.models.types import UTCDateTime
 
 PROCESS = UTCDateTime().result_processor(sqlite.dialect(), None)
@@ -31,3 +36,63 @@ def test_shared_parses_never_mix_values(a: datetime, b: datetime) -> None:
 def test_none_and_a_bare_date() -> None:
     assert PROCESS(None) is None
     assert PROCESS("2024-02-29 00:00:00") == datetime(2024, 2, 29, tzinfo=UTC)
+
+
+# -- PostgreSQL: the library's connections run in UTC ---------------------------------------------
+
+
+def _zone_and_stamp(inst: lr.Instance) -> tuple[str, datetime, datetime]:
+    """(session TimeZone, a saved label's created_at as saved, as read back fresh)."""
+    with inst.session() as repo:
+        label = repo.save(lr.ULabel(name="stamped"))
+        saved, uid = label.created_at, label.uid
+    with inst.session() as repo:
+        zone = repo.session.connection().exec_driver_sql("SHOW TimeZone").scalar_one()
+        again = repo.get(lr.ULabel, uid).created_at
+    return str(zone), saved, again
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("options", [None, "-c TimeZone=Pacific/Chatham"])
+def test_postgresql_sessions_are_utc_and_stamps_unchanged(
+    fresh_url: str, options: str | None
+) -> None:
+    """Every new connection is switched to UTC (even one whose URL asks for +12:45), and a
+    timestamp reads back as the same instant in ``datetime.UTC``."""
+    url = sa.make_url(fresh_url)
+    if options is not None:
+        url = url.update_query_dict({"options": options})
+    inst = lr.connect(url, user="alice")
+    try:
+        zone, saved, again = _zone_and_stamp(inst)
+    finally:
+        inst.close()
+    assert zone == "UTC"
+    assert again == saved and again.tzinfo is UTC
+
+
+@pytest.mark.postgres_only
+def test_a_host_engine_in_another_zone_reads_the_same_instants(fresh_url: str) -> None:
+    """An engine the library did not configure keeps its zone; values still come back UTC."""
+    lr.connect(fresh_url, user="alice").close()  # migrated and seeded
+    url = sa.make_url(fresh_url).update_query_dict({"options": "-c TimeZone=Asia/Kolkata"})
+    engine = sa.create_engine(url)
+    try:
+        zone, saved, again = _zone_and_stamp(lr.Instance(engine, "alice"))
+    finally:
+        engine.dispose()
+    assert zone == "Asia/Kolkata"
+    assert again == saved and again.tzinfo is UTC
+
+
+@pytest.mark.postgres_only
+def test_async_postgresql_sessions_are_utc(fresh_url: str) -> None:
+    async def main() -> str:
+        inst = await lr.connect_async(fresh_url, user="alice")
+        try:
+            async with inst.engine.connect() as connection:
+                return str((await connection.exec_driver_sql("SHOW TimeZone")).scalar_one())
+        finally:
+            await inst.close()
+
+    assert asyncio.run(main()) == "UTC"
