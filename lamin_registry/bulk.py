@@ -280,10 +280,12 @@ def _insert_chunks(
                 names.append(col.name)
                 columns.append(values)
         json_ok = dialect.name == "sqlite" and len(part) >= _JSON_MIN and _json_safe(columns)
-        rows = list(zip(*columns, strict=True)) if columns else [()] * len(part)
-        del columns
+        constants = _constants(columns) if json_ok else {}
+        varying = [values for i, values in enumerate(columns) if i not in constants]
+        rows = list(zip(*varying, strict=True)) if varying else [()] * len(part)
+        del columns, varying
         if dialect.name == "sqlite":
-            ids = _insert_sqlite(connection, plan, names, rows, part, json_ok)
+            ids = _insert_sqlite(connection, plan, names, rows, part, json_ok, constants)
         elif copier is not None:
             ids = copier.insert(names, rows)
         else:
@@ -420,9 +422,16 @@ def _insert_sqlite(
     rows: list[tuple[Any, ...]],
     dicts: list[dict[str, Any]],
     json_ok: bool = False,
+    constants: dict[int, Any] | None = None,
 ) -> list[int]:
     """One ``executemany`` (``json_ok``: one ``INSERT ... SELECT`` reading the rows from one
     JSON array); the new ids follow from SQLite's rowid allocation.
+
+    ``constants`` (JSON only): ``{position in names: value}`` of the columns every row has the
+    same value in, bound once instead of carried by each row; ``rows`` then hold the other
+    columns only. A bulk save of new ULabels varies in ``uid`` and ``name`` alone: the JSON
+    text shrinks from 12 values a row to 2, and SQLite extracts 2 (1,000,000 records:
+    ``json.dumps`` 1.7 -> 0.3 s).
 
     Inside a write transaction SQLite gives each new row ``max(rowid) + 1``, so ``n`` rows
     inserted after a maximum ``m`` get ``m+1 .. m+n`` in order exactly when the last insert
@@ -439,12 +448,17 @@ def _insert_sqlite(
         # 20% less work than binding the values row by row (executemany). ORDER BY key:
         # rows in the array's order, which the id check below relies on.
         version = connection.dialect.dbapi.sqlite_version_info  # type: ignore[union-attr]
-        picks = ", ".join(_json_pick(i, version) for i in range(len(names)))
+        constants = constants or {}
+        varying = (i for i in range(len(names)) if i not in constants)
+        slots = {i: _json_pick(j, version) for j, i in enumerate(varying)}
+        picks = ", ".join("?" if i in constants else slots[i] for i in range(len(names)))
         sql = (
             f"INSERT INTO {table} ({', '.join(quote(name) for name in names)}) "
             f"SELECT {picks} FROM json_each(?) ORDER BY key"
         )
-        params = (json.dumps(rows, ensure_ascii=False, check_circular=False),)
+        text = json.dumps(rows, ensure_ascii=False, check_circular=False)
+        params = (*(constants[i] for i in sorted(constants)), text)
+        del text
     elif names:
         sql = (
             f"INSERT INTO {table} ({', '.join(quote(name) for name in names)}) "
@@ -492,6 +506,21 @@ def _json_safe(columns: list[list[Any]]) -> bool:
             if min(ints) < _INT64[0] or max(ints) >= _INT64[1]:
                 return False
     return True
+
+
+def _constants(columns: list[list[Any]]) -> dict[int, Any]:
+    """``{column number: value}`` of the columns whose values are all equal (JSON-safe
+    columns: strings, None and integers, where equal means the same SQL value)."""
+    found: dict[int, Any] = {}
+    for number, values in enumerate(columns):
+        if not values:
+            continue
+        first = values[0]
+        if values[-1] == first and values[len(values) // 2] == first and (
+            values.count(first) == len(values)
+        ):
+            found[number] = first
+    return found
 
 
 def _json_pick(index: int, version: tuple[int, ...]) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 import lamin_registry as lr
@@ -140,6 +142,64 @@ def test_json_rows_only_for_exact_values() -> None:
     assert not _json_safe([[True, False]])
     assert not _json_safe([[1, 2**63]])
     assert not _json_safe([[None, -(2**63) - 1]])
+
+
+def test_constant_columns_are_found_exactly() -> None:
+    """Columns whose values are all equal are bound once (SQLite's JSON path); one differing
+    value anywhere keeps the column in the rows."""
+    from lamin_registry.bulk import _constants
+
+    same, none, varying = [7] * 9, [None] * 9, ["a"] * 9
+    varying[3] = "b"
+    assert _constants([same, none, varying, []]) == {0: 7, 1: None}
+    for position in range(9):  # not only the first, middle and last are compared
+        column = [1] * 9
+        column[position] = 2
+        assert _constants([column]) == {}
+
+
+_PATTERN = st.sampled_from(["constant", "none", "varying", "mostly none"])
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(description=_PATTERN, reference=_PATTERN,
+       text=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12))
+def test_bulk_rows_hold_each_records_values(
+    repo: lr.Repository, description: str, reference: str, text: str
+) -> None:
+    """Whichever columns a batch varies in (the rest bound once), every stored row holds its
+    own record's values: read back with SQL, compared with the objects."""
+
+    def value(pattern: str, i: int) -> str | None:
+        if pattern == "constant":
+            return text
+        if pattern == "none":
+            return None
+        if pattern == "varying":
+            return f"{text}{i}"
+        return text if i == 57 else None  # "mostly none": one value in the middle
+
+    start = prefix()
+    batch = [
+        lr.ULabel(name=f"{start}{i}", description=value(description, i),
+                  reference=value(reference, i), is_type=(i == 3))
+        for i in range(120)  # above the size from which SQLite reads one JSON array
+    ]
+    repo.save(batch)
+    table = lr.ULabel.__table__
+    stored = {
+        row.name: row
+        for row in repo.session.execute(
+            sa.select(table).where(table.c.name.startswith(start))
+        )
+    }
+    assert len(stored) == 120
+    for record in batch:
+        row = stored[record.name]
+        assert (row.id, row.uid, row.description, row.reference, bool(row.is_type)) == (
+            record.id, record.uid, record.description, record.reference, record.is_type
+        )
 
 
 def test_ids_unique_and_records_persistent(repo: lr.Repository) -> None:

@@ -161,6 +161,41 @@ def test_assigned_bool_and_datetime_are_checked(repo: lr.Repository) -> None:
     assert repo.save(label).is_type is True  # the session is usable afterwards
 
 
+def test_assigned_text_is_checked(repo: lr.Repository) -> None:
+    """Text the database cannot hold is refused when assigned, naming the field: NUL, a lone
+    surrogate (no UTF-8 form), too long; the record and the session stay usable."""
+    label = repo.save(lr.ULabel(name="text checked on assignment"))
+    for bad, message in (("a\x00b", "NUL"), ("bad\udc80", "not valid Unicode"),
+                         ("x" * 151, "at most 150")):
+        with pytest.raises(lr.errors.FieldValidationError, match=f"ULabel.name .*{message}"):
+            label.name = bad
+        with pytest.raises(lr.errors.FieldValidationError, match="not valid Unicode"):
+            lr.ULabel(name="fine", description="\ud800")
+    assert label.name == "text checked on assignment"
+    label.description = "ünïcode ✓ 𝄞"
+    repo.save(label)
+    repo.session.expire(label)
+    assert label.description == "ünïcode ✓ 𝄞"
+
+
+@FUZZ
+@given(text=st.text(max_size=20))
+def test_any_assigned_text_is_stored_or_refused_by_the_library(
+    instance: lr.Instance, text: str
+) -> None:
+    """Whatever text a user assigns, the save stores it exactly or a library error says why
+    (never a driver's ``UnicodeEncodeError`` or ``ValueError``)."""
+
+    def assign_and_save(repo: lr.Repository) -> None:
+        label = repo.save(lr.ULabel(name="fuzzed text"))
+        label.description = text
+        repo.save(label)
+        repo.session.expire(label)
+        assert label.description == text
+
+    only_library_errors(instance, assign_and_save)
+
+
 def test_cli_search_limit_out_of_range_is_a_usage_error(
     instance: lr.Instance, capsys: pytest.CaptureFixture[str]
 ) -> None:

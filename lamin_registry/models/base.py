@@ -234,12 +234,7 @@ def _check_value(
     """:func:`check_field_value` for a value that is not None, its column's check known."""
     expected, max_length = check
     if type(value) is str and expected is str:  # the common case, without isinstance calls
-        if max_length is not None and len(value) > max_length:
-            raise FieldValidationError(
-                f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
-            )
-        if "\x00" in value:
-            raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+        _check_text(cls, key, value, max_length)
         return
     if type(value) is int and expected is int:
         if max_length is not None and not -(1 << max_length - 1) <= value < 1 << max_length - 1:
@@ -257,18 +252,32 @@ def _check_value(
             f"{cls.__name__}.{key} expects {names}, got {type(value).__name__}: {value!r}"
         )
     if isinstance(value, str):
-        if max_length is not None and len(value) > max_length:
-            raise FieldValidationError(
-                f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
-            )
-        if "\x00" in value:
-            raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+        _check_text(cls, key, value, max_length)
     elif expected is int and max_length is not None:
         bound = 2 ** (max_length - 1)
         if not -bound <= value < bound:
             raise FieldValidationError(
                 f"{cls.__name__}.{key} holds {max_length}-bit integers, got {value}"
             )
+
+
+def _check_text(cls: type[BaseSQLRecord], key: str, value: str, max_length: int | None) -> None:
+    """A text column's value: within its length, no NUL (PostgreSQL refuses it), and valid
+    Unicode (a lone surrogate such as ``"\\ud800"`` has no UTF-8 form: both drivers would
+    fail with a raw ``UnicodeEncodeError`` at the insert)."""
+    if max_length is not None and len(value) > max_length:
+        raise FieldValidationError(
+            f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
+        )
+    if "\x00" in value:
+        raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise FieldValidationError(
+                f"{cls.__name__}.{key} got a string that is not valid Unicode text: {value!r}"
+            ) from None
 
 
 def check_related_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
@@ -602,7 +611,7 @@ class BaseSQLRecord(DeclarativeBase):
 
 
 _SET_CHECKED: dict[type, frozenset[str]] = {}  # class -> columns checked on attribute set
-_SET_CHECKED_TYPES = (bool, dt.datetime, dt.date)
+_SET_CHECKED_TYPES = (bool, dt.datetime, dt.date, str)
 
 
 def _check_on_set(cls: type[BaseSQLRecord], key: str) -> Any:
@@ -619,11 +628,14 @@ sa.event.listen(BaseSQLRecord, "before_mapper_configured", use_related_lists, pr
 
 @sa.event.listens_for(BaseSQLRecord, "mapper_configured", propagate=True)
 def _add_set_checks(mapper: Any, cls: type[BaseSQLRecord]) -> None:
-    """Check boolean and date/time columns when they are assigned, not only in the constructor.
+    """Check boolean, date/time and text columns when they are assigned, not only in the
+    constructor.
 
     ``label.is_type = "yes"`` raises ``FieldValidationError`` naming the field at once,
     instead of a driver ``TypeError`` (or an ``AttributeError`` on SQLite) at the next flush
-    that leaves the session needing a rollback. The constructor keeps writing these columns
+    that leaves the session needing a rollback; so do ``label.name = "a\\x00b"`` (PostgreSQL
+    refuses NUL), a lone surrogate (no UTF-8 form: a raw ``UnicodeEncodeError`` in either
+    driver) and text beyond the column's length. The constructor keeps writing these columns
     straight into ``__dict__`` (it checks them itself): see ``_InitSpec.plain``.
     """
     keys = []
