@@ -151,12 +151,16 @@ def drop_database(admin_url: str, name: str) -> None:
 
 
 def psycopg_connect(url: str) -> Any:
-    """A plain psycopg 3 connection (psycopg's defaults) to a SQLAlchemy URL."""
+    """A plain psycopg 3 connection (psycopg's defaults) to a SQLAlchemy URL, in a UTC
+    session as the library's connections are: psycopg hands timestamps over in the session
+    zone, and converting them to any other (``Etc/UTC`` included) slows a fetch of 10,000
+    rows by a third, which would flatter every ratio to a floor that reads timestamps."""
     import psycopg
 
     parsed = sa.make_url(url)
     return psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
-                           password=parsed.password, dbname=parsed.database)
+                           password=parsed.password, dbname=parsed.database,
+                           options="-c TimeZone=UTC")
 
 
 ULABEL_COLUMNS = ("uid, name, branch_id, created_on_id, space_id, is_locked, is_type, created_at, "
