@@ -53,35 +53,34 @@ def _zone_and_stamp(inst: lr.Instance) -> tuple[str, datetime, datetime]:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("options", [None, "-c TimeZone=Pacific/Chatham"])
-def test_postgresql_sessions_are_utc_and_stamps_unchanged(
-    fresh_url: str, options: str | None
+@pytest.mark.parametrize(
+    ("host", "options", "zone"),
+    [
+        (False, None, "UTC"),
+        (False, "-c TimeZone=Pacific/Chatham", "UTC"),  # +12:45 asked: the library's is UTC
+        (True, "-c TimeZone=Asia/Kolkata", "Asia/Kolkata"),  # a host's engine keeps its zone
+    ],
+)
+def test_postgresql_session_zone_and_stamps(
+    fresh_url: str, host: bool, options: str | None, zone: str
 ) -> None:
-    """Every new connection is switched to UTC (even one whose URL asks for +12:45), and a
-    timestamp reads back as the same instant in ``datetime.UTC``."""
+    """The library's engines switch every new connection to UTC; an engine it did not
+    configure keeps its zone. Either way a timestamp reads back as the same instant, in
+    ``datetime.UTC``."""
+    lr.connect(fresh_url, user="alice").close()  # migrated and seeded
     url = sa.make_url(fresh_url)
     if options is not None:
         url = url.update_query_dict({"options": options})
-    inst = lr.connect(url, user="alice")
+    engine = sa.create_engine(url) if host else None
+    inst = lr.Instance(engine, "alice") if engine is not None else lr.connect(url, user="alice")
     try:
-        zone, saved, again = _zone_and_stamp(inst)
+        found, saved, again = _zone_and_stamp(inst)
     finally:
-        inst.close()
-    assert zone == "UTC"
-    assert again == saved and again.tzinfo is UTC
-
-
-@pytest.mark.postgres_only
-def test_a_host_engine_in_another_zone_reads_the_same_instants(fresh_url: str) -> None:
-    """An engine the library did not configure keeps its zone; values still come back UTC."""
-    lr.connect(fresh_url, user="alice").close()  # migrated and seeded
-    url = sa.make_url(fresh_url).update_query_dict({"options": "-c TimeZone=Asia/Kolkata"})
-    engine = sa.create_engine(url)
-    try:
-        zone, saved, again = _zone_and_stamp(lr.Instance(engine, "alice"))
-    finally:
-        engine.dispose()
-    assert zone == "Asia/Kolkata"
+        if engine is not None:
+            engine.dispose()
+        else:
+            inst.close()
+    assert found == zone
     assert again == saved and again.tzinfo is UTC
 
 
