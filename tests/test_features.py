@@ -255,6 +255,11 @@ def _snapshot(repo: lr.Repository) -> str:
         ({"lab": "no such label"}, ["1 term not validated", "'no such label'"]),
         ({"kind": "outsider"}, ["not validated in feature 'kind'"]),  # not of the type
         ({"nokey": 1}, ["could not be validated: ['nokey']", "dtype='int'"]),
+        # text neither backend can store alike: refused on SQLite too (PostgreSQL's JSON
+        # refuses NUL and lone surrogates), naming the feature
+        ({"note": "a\x00b"}, ["'note' (str)", "NUL"]),
+        ({"meta": {"k": ["\ud800"]}}, ["'meta' (dict)", "not valid Unicode"]),
+        ({"meta": {"k\x00": 1}}, ["'meta' (dict)", "NUL"]),
         (
             {"age": "x", "lab": "nope", "nokey": 1},
             ["'nokey'", "'age' (int)", "'nope'"],  # every problem at once

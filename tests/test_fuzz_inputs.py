@@ -172,6 +172,9 @@ def test_assigned_text_is_checked(repo: lr.Repository) -> None:
         with pytest.raises(lr.errors.FieldValidationError, match="not valid Unicode"):
             lr.ULabel(name="fine", description="\ud800")
     assert label.name == "text checked on assignment"
+    for bad_aux in ({"a": ["x\x00"]}, {"\udc80": 1}):
+        with pytest.raises(lr.errors.FieldValidationError, match=r"ULabel\.aux cannot hold"):
+            label.aux = bad_aux
     label.description = "ünïcode ✓ 𝄞"
     repo.save(label)
     repo.session.expire(label)
@@ -194,6 +197,28 @@ def test_any_assigned_text_is_stored_or_refused_by_the_library(
         assert label.description == text
 
     only_library_errors(instance, assign_and_save)
+
+
+@FUZZ
+@given(text=st.text(max_size=12), key=st.text(max_size=4))
+def test_any_text_feature_value_is_stored_or_refused_by_the_library(
+    instance: lr.Instance, text: str, key: str
+) -> None:
+    """A str feature's value and a dict feature's keys and values: stored and read back
+    exactly, or a library error naming the feature, on either backend."""
+
+    def annotate(repo: lr.Repository) -> None:
+        repo.save([lr.Feature(name="fuzz_note", dtype=str),
+                   lr.Feature(name="fuzz_meta", dtype=dict)])
+        record = repo.save(lr.Record(name="fuzzed features"))
+        try:
+            record.features.set_values({"fuzz_note": text, "fuzz_meta": {key: [text]}})
+        except lr.errors.ValidationError as error:
+            assert "'fuzz_note'" in str(error) or "'fuzz_meta'" in str(error)
+            raise
+        assert record.features.get_values() == {"fuzz_note": text, "fuzz_meta": {key: [text]}}
+
+    only_library_errors(instance, annotate)
 
 
 def test_cli_search_limit_out_of_range_is_a_usage_error(

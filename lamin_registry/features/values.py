@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import ValidationError
+from ..models.base import json_text_problem
 from .dtypes import CatTarget, Dtype, infer, parse
 from .tables import HostTables
 
@@ -194,7 +195,11 @@ def _check_simple(feature: Feature, dtype: Dtype, value: Any) -> tuple[Any, str 
         return None, f"{first['msg']}{' at ' + where if where else ''}"
     if dtype.simple == "float" and not dtype.is_list:
         checked = float(checked)
-    return _to_json(checked), None
+    stored = _to_json(checked)
+    problem = json_text_problem(stored)  # the same refusal on SQLite as on PostgreSQL
+    if problem is not None:
+        return None, problem
+    return stored, None
 
 
 # -- categorical values ----------------------------------------------------------------------

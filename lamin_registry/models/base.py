@@ -262,22 +262,50 @@ def _check_value(
 
 
 def _check_text(cls: type[BaseSQLRecord], key: str, value: str, max_length: int | None) -> None:
-    """A text column's value: within its length, no NUL (PostgreSQL refuses it), and valid
-    Unicode (a lone surrogate such as ``"\\ud800"`` has no UTF-8 form: both drivers would
-    fail with a raw ``UnicodeEncodeError`` at the insert)."""
+    """A text column's value: within its length, and text both backends store
+    (:func:`text_problem`)."""
     if max_length is not None and len(value) > max_length:
         raise FieldValidationError(
             f"{cls.__name__}.{key} holds at most {max_length} characters, got {len(value)}"
         )
+    problem = text_problem(value)
+    if problem is not None:
+        raise FieldValidationError(f"{cls.__name__}.{key} {problem}")
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text on both backends, or None: a NUL character
+    (PostgreSQL refuses it in text and in JSON), a lone surrogate such as ``"\\ud800"`` (it
+    has no UTF-8 form: both drivers fail with a raw ``UnicodeEncodeError``, and PostgreSQL's
+    JSON refuses its escape)."""
     if "\x00" in value:
-        raise FieldValidationError(f"{cls.__name__}.{key} cannot hold a NUL character")
+        return "cannot hold a NUL character"
     if not value.isascii():
         try:
             value.encode()
         except UnicodeEncodeError:
-            raise FieldValidationError(
-                f"{cls.__name__}.{key} got a string that is not valid Unicode text: {value!r}"
-            ) from None
+            return f"cannot hold text that is not valid Unicode: {value!r}"
+    return None
+
+
+def json_text_problem(value: Any) -> str | None:
+    """:func:`text_problem` of the first string in a JSON-like value that has one (keys of
+    dictionaries included), or None."""
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = (text_problem(key) if isinstance(key, str) else None) or (
+                json_text_problem(item)
+            )
+            if problem is not None:
+                return problem
+    elif isinstance(value, list | tuple):
+        for item in value:
+            problem = json_text_problem(item)
+            if problem is not None:
+                return problem
+    return None
 
 
 def check_related_value(cls: type[BaseSQLRecord], key: str, value: Any) -> None:
@@ -748,6 +776,9 @@ class SQLRecord(HasBranch, _SpaceLockAux, BaseSQLRecord):
 
     @aux.setter
     def aux(self, value: dict[str, Any] | None) -> None:
+        problem = json_text_problem(value)
+        if problem is not None:
+            raise FieldValidationError(f"{type(self).__name__}.aux {problem}")
         self._aux = value or None
 
     def _prepare_kwargs(self, kwargs: dict[str, Any]) -> None:
