@@ -172,9 +172,15 @@ def test_assigned_text_is_checked(repo: lr.Repository) -> None:
         with pytest.raises(lr.errors.FieldValidationError, match="not valid Unicode"):
             lr.ULabel(name="fine", description="\ud800")
     assert label.name == "text checked on assignment"
-    for bad_aux in ({"a": ["x\x00"]}, {"\udc80": 1}):
+    for bad_json in ({"a": ["x\x00"]}, {"\udc80": 1}):
         with pytest.raises(lr.errors.FieldValidationError, match=r"ULabel\.aux cannot hold"):
-            label.aux = bad_aux
+            label.aux = bad_json
+        with pytest.raises(lr.errors.FieldValidationError, match=r"Record\.extra_data cannot"):
+            lr.Record(name="json checked", extra_data=bad_json)
+        record = lr.Record(name="json checked", extra_data={"k": "ü"})
+        with pytest.raises(lr.errors.FieldValidationError, match=r"Record\.extra_data cannot"):
+            record.extra_data = bad_json
+        assert record.extra_data == {"k": "ü"}
     label.description = "ünïcode ✓ 𝄞"
     repo.save(label)
     repo.session.expire(label)

@@ -119,10 +119,17 @@ def _parameters(cls: type[BaseSQLRecord], mapper: Any, aliases: dict[str, str]) 
 _INIT_SPECS: dict[type, _InitSpec] = {}
 
 
+class JSONValue:
+    """The check of a JSON column (:func:`_python_type`): any value, its text checked by
+    :func:`json_text_problem`."""
+
+
 def _python_type(column: sa.Column[Any]) -> tuple[type | tuple[type, ...], int | None] | None:
     """The Python type(s) a column accepts and a size limit: characters for strings, bits
     for integers (32 for plain INTEGER, the width PostgreSQL gives it)."""
     col_type = column.type
+    if isinstance(col_type, JSONType | sa.JSON):
+        return JSONValue, None
     if isinstance(col_type, sa.types.TypeDecorator):
         col_type = col_type.impl_instance
     if isinstance(col_type, sa.String):
@@ -233,6 +240,11 @@ def _check_value(
 ) -> None:
     """:func:`check_field_value` for a value that is not None, its column's check known."""
     expected, max_length = check
+    if expected is JSONValue:
+        problem = json_text_problem(value)
+        if problem is not None:
+            raise FieldValidationError(f"{cls.__name__}.{key} {problem}")
+        return
     if type(value) is str and expected is str:  # the common case, without isinstance calls
         _check_text(cls, key, value, max_length)
         return
@@ -639,7 +651,7 @@ class BaseSQLRecord(DeclarativeBase):
 
 
 _SET_CHECKED: dict[type, frozenset[str]] = {}  # class -> columns checked on attribute set
-_SET_CHECKED_TYPES = (bool, dt.datetime, dt.date, str)
+_SET_CHECKED_TYPES = (bool, dt.datetime, dt.date, str, JSONValue)
 
 
 def _check_on_set(cls: type[BaseSQLRecord], key: str) -> Any:
@@ -656,15 +668,17 @@ sa.event.listen(BaseSQLRecord, "before_mapper_configured", use_related_lists, pr
 
 @sa.event.listens_for(BaseSQLRecord, "mapper_configured", propagate=True)
 def _add_set_checks(mapper: Any, cls: type[BaseSQLRecord]) -> None:
-    """Check boolean, date/time and text columns when they are assigned, not only in the
-    constructor.
+    """Check boolean, date/time, text and JSON columns when they are assigned, not only in
+    the constructor.
 
     ``label.is_type = "yes"`` raises ``FieldValidationError`` naming the field at once,
     instead of a driver ``TypeError`` (or an ``AttributeError`` on SQLite) at the next flush
     that leaves the session needing a rollback; so do ``label.name = "a\\x00b"`` (PostgreSQL
     refuses NUL), a lone surrogate (no UTF-8 form: a raw ``UnicodeEncodeError`` in either
-    driver) and text beyond the column's length. The constructor keeps writing these columns
-    straight into ``__dict__`` (it checks them itself): see ``_InitSpec.plain``.
+    driver), text beyond the column's length, and either kind of text inside a JSON value
+    (``run.params = {"k": "a\\x00"}``: PostgreSQL's JSON refuses it, SQLite would store
+    it). The constructor keeps writing these columns straight into ``__dict__`` (it checks
+    them itself): see ``_InitSpec.plain``.
     """
     keys = []
     for prop in mapper.column_attrs:
