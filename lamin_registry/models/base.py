@@ -150,6 +150,13 @@ def _python_type(column: sa.Column[Any]) -> tuple[type | tuple[type, ...], int |
     return None
 
 
+def _constructor_field(cls: type[BaseSQLRecord], key: str) -> bool:
+    """Whether column ``key`` is one the constructor takes (and checks): a public one, or a
+    private one the registry lists in ``_init_private_fields``. Private columns are written
+    by the registry's own properties (``aux`` -> ``_aux``), which check their values."""
+    return not key.startswith("_") or key in cls._init_private_fields
+
+
 def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
     mapper = sa.inspect(cls)
     allowed: set[str] = set()
@@ -167,7 +174,7 @@ def _build_init_spec(cls: type[BaseSQLRecord]) -> _InitSpec:
     for prop in mapper.column_attrs:
         column: Any = prop.columns[0]
         key = prop.key
-        if key.startswith("_") and key not in cls._init_private_fields:
+        if not _constructor_field(cls, key):
             continue
         allowed.add(key)
         if column.primary_key:
@@ -240,11 +247,6 @@ def _check_value(
 ) -> None:
     """:func:`check_field_value` for a value that is not None, its column's check known."""
     expected, max_length = check
-    if expected is JSONValue:
-        problem = json_text_problem(value)
-        if problem is not None:
-            raise FieldValidationError(f"{cls.__name__}.{key} {problem}")
-        return
     if type(value) is str and expected is str:  # the common case, without isinstance calls
         _check_text(cls, key, value, max_length)
         return
@@ -253,6 +255,11 @@ def _check_value(
             raise FieldValidationError(
                 f"{cls.__name__}.{key} holds {max_length}-bit integers, got {value}"
             )
+        return
+    if expected is JSONValue:
+        problem = json_text_problem(value)
+        if problem is not None:
+            raise FieldValidationError(f"{cls.__name__}.{key} {problem}")
         return
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         names = (
@@ -683,7 +690,9 @@ def _add_set_checks(mapper: Any, cls: type[BaseSQLRecord]) -> None:
     keys = []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        check = None if column.primary_key else _python_type(column)
+        if column.primary_key or not _constructor_field(cls, prop.key):
+            continue  # a private column's listener would find no check (check_field_value)
+        check = _python_type(column)
         if check is not None and check[0] in _SET_CHECKED_TYPES:
             sa.event.listen(mapper.class_manager[prop.key], "set", _check_on_set(cls, prop.key))
             keys.append(prop.key)
